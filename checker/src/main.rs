@@ -1,1 +1,198 @@
-fn main() {}
+//! `cargo kata`: the workbook's checker.
+//!
+//! # Layout
+//!
+//! - `cli`: the command line (clap derive only).
+//! - `manifest`: `katas.toml` and the hidden tests, embedded at build time.
+//! - `harness`: the cargo workspace under `target/kata-harness` where attempts are built
+//!   together with the hidden tests.
+//! - `runner`: one hidden test in one process: limits, timeout, the proof channel.
+//! - `grade`: build once, run every test on every core, score per stage.
+//! - `report`: the human report and the JSON (exercism v3 fields plus ours).
+//! - `mutants` and `verify`: the self-check.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+mod cli;
+mod grade;
+mod harness;
+mod manifest;
+mod mutants;
+mod report;
+mod runner;
+mod verify;
+
+use cli::{Cli, Command, Format};
+use grade::{Attempt, Options};
+use harness::{Harness, SlotSpec, read_sources};
+use manifest::Manifest;
+use report::percent;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The repository the checker was built in.
+fn repository_root() -> Result<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize()
+        .with_context(|| format!("the workbook's folder {} is gone", root.display()))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let root = repository_root()?;
+    let manifest = Manifest::load()?;
+    match cli.command {
+        None => overview(&root, &manifest),
+        Some(Command::Grade {
+            kata,
+            path,
+            format,
+            time_limit,
+        }) => {
+            let kata = manifest.find(&kata)?;
+            let dir = match path {
+                Some(path) => std::path::absolute(&path)
+                    .with_context(|| format!("bad path {}", path.display()))?,
+                None => kata.skeleton_dir(&root),
+            };
+            if !dir.join("Cargo.toml").is_file() {
+                anyhow::bail!(
+                    "{} is not a crate: there is no Cargo.toml in it",
+                    dir.display()
+                );
+            }
+            let attempt = Attempt {
+                spec: SlotSpec {
+                    kata,
+                    variant: "attempt".into(),
+                    sources: read_sources(&dir)?,
+                },
+                label: verify::relative(&root, &dir),
+            };
+            let harness = Harness::open(&root)?;
+            eprintln!("Grading {} ({})…", kata.id, attempt.label);
+            let reports = grade::grade(&harness, &[attempt], Options { time_limit })?;
+            let report = &reports[0];
+            match format {
+                Format::Human => {
+                    print!("{}", report.render());
+                    println!("{}", next_step(kata, report));
+                }
+                Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Verify { katas, format }) => {
+            let selected: Vec<&manifest::Kata> = if katas.is_empty() {
+                manifest.katas.iter().collect()
+            } else {
+                katas
+                    .iter()
+                    .map(|k| manifest.find(k))
+                    .collect::<Result<_>>()?
+            };
+            let harness = Harness::open(&root)?;
+            eprintln!(
+                "Verifying {} kata(s): skeletons, solutions and mutants…",
+                selected.len()
+            );
+            let checks = verify::verify(&root, &harness, &selected)?;
+            match format {
+                Format::Human => print!("{}", verify::render(&checks)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&checks)?),
+            }
+            let sound = checks.iter().all(|c| c.problems.is_empty());
+            Ok(if sound {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+/// `cargo kata` with no command: grade every kata's attempt and show the table.
+fn overview(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
+    let mut attempts = Vec::new();
+    for kata in &manifest.katas {
+        let dir = kata.skeleton_dir(root);
+        attempts.push(Attempt {
+            spec: SlotSpec {
+                kata,
+                variant: "attempt".into(),
+                sources: read_sources(&dir)?,
+            },
+            label: verify::relative(root, &dir),
+        });
+    }
+    let harness = Harness::open(root)?;
+    eprintln!("Grading {} kata(s)…", attempts.len());
+    let reports = grade::grade(&harness, &attempts, Options::default())?;
+    println!(
+        "Rust kata workbook — {} kata(s), graded from katas/\n",
+        reports.len()
+    );
+    println!("   #  {:<22} {:<9} {:>6}  status", "kata", "stage", "score");
+    let mut next = None;
+    for (kata, report) in manifest.katas.iter().zip(&reports) {
+        let status = if report.status == "error" {
+            "does not compile"
+        } else if report.score >= 100.0 {
+            "done"
+        } else if report.score > 0.0 {
+            "in progress"
+        } else {
+            "not started"
+        };
+        let marker = if next.is_none() && report.score < 100.0 {
+            next = Some((kata, report));
+            "  ← next"
+        } else {
+            ""
+        };
+        println!(
+            "  {:02}  {:<22} {} of {:<4} {:>6}  {status}{marker}",
+            kata.number,
+            kata.id,
+            report.stage_reached,
+            report.stages.len(),
+            percent(report.score)
+        );
+    }
+    println!();
+    match next {
+        Some((kata, report)) => println!("{}", next_step(kata, report)),
+        None => println!(
+            "Every kata is done. Try `cargo kata verify`, or read the book's theory chapters."
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line that tells the learner what to do next with a kata.
+fn next_step(kata: &manifest::Kata, report: &report::KataReport) -> String {
+    if report.score >= 100.0 {
+        return format!(
+            "Kata {} is complete. Run `cargo kata` for the next one.",
+            kata.id
+        );
+    }
+    let stage = report.stage_reached + 1;
+    format!(
+        "Next: make stage {stage} pass. Edit {}/src/lib.rs (prompt and hints: book/src/katas/{}.md), \
+         try its examples with `cargo test -p {}`, then run `cargo kata grade {}` again.",
+        report.path, kata.dir, kata.id, kata.id
+    )
+}

@@ -1,0 +1,218 @@
+//! Grading: build every slot in one cargo run, run each hidden test in its own process on
+//! every core, and turn the outcomes into reports.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::harness::{Build, Harness, Slot, SlotSpec};
+use crate::manifest::Kata;
+use crate::report::{KataReport, StageReport, TestReport, round1};
+use crate::runner::{self, Outcome, Run};
+
+/// One variant to grade, and how to name it in the report.
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    /// What the harness builds.
+    pub spec: SlotSpec<'a>,
+    /// The folder shown in the report.
+    pub label: String,
+}
+
+/// Options for a grading run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Overrides every stage's per-test time limit (seconds).
+    pub time_limit: Option<u64>,
+}
+
+/// One test process to run.
+struct Job {
+    attempt: usize,
+    stage: usize,
+    name: String,
+    exe: Option<PathBuf>,
+    limit: Duration,
+}
+
+/// Grades `attempts` together: one build, then all tests in parallel.
+pub fn grade(
+    harness: &Harness,
+    attempts: &[Attempt<'_>],
+    options: Options,
+) -> Result<Vec<KataReport>> {
+    let slots: Vec<Slot> = attempts
+        .iter()
+        .map(|a| harness.prepare(&a.spec))
+        .collect::<Result<_>>()?;
+    let build = harness.build(&slots.iter().collect::<Vec<_>>())?;
+
+    let mut jobs = Vec::new();
+    for (index, (attempt, slot)) in attempts.iter().zip(&slots).enumerate() {
+        let kata = attempt.spec.kata;
+        for (stage, name) in kata.expected_tests() {
+            let package = slot
+                .packages
+                .iter()
+                .find(|p| p.stages.contains(&stage))
+                .expect("every stage belongs to a package");
+            let limit = options.time_limit.unwrap_or_else(|| kata.time_limit(stage));
+            jobs.push(Job {
+                attempt: index,
+                stage,
+                name,
+                exe: build.executable(&package.name).map(Path::to_owned),
+                limit: Duration::from_secs(limit),
+            });
+        }
+    }
+    let runs = run_all(harness, &jobs)?;
+
+    Ok(attempts
+        .iter()
+        .zip(&slots)
+        .enumerate()
+        .map(|(index, (attempt, slot))| {
+            let results: Vec<(&Job, &Run)> = jobs
+                .iter()
+                .zip(&runs)
+                .filter(|(job, _)| job.attempt == index)
+                .collect();
+            report(attempt, slot, &build, &results)
+        })
+        .collect())
+}
+
+/// Runs every job on as many threads as there are cores.
+fn run_all(harness: &Harness, jobs: &[Job]) -> Result<Vec<Run>> {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Run>>>> =
+        Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let scratch_root = harness.scratch_dir();
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(jobs.len()) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(index) else { break };
+                    let run = match &job.exe {
+                        None => Ok(Run {
+                            outcome: Outcome::NotCompiled,
+                            message: Some(
+                                "the hidden tests could not be built against this attempt".into(),
+                            ),
+                            output: String::new(),
+                        }),
+                        Some(exe) => {
+                            let scratch = scratch_root.join(format!("test-{index}"));
+                            let run = runner::run_test(exe, &job.name, job.limit, &scratch);
+                            let _ = std::fs::remove_dir_all(&scratch);
+                            run
+                        }
+                    };
+                    results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(run);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every job ran"))
+        .collect()
+}
+
+fn report(
+    attempt: &Attempt<'_>,
+    slot: &Slot,
+    build: &Build,
+    results: &[(&Job, &Run)],
+) -> KataReport {
+    let kata: &Kata = attempt.spec.kata;
+    let mut compile_errors: Vec<String> = Vec::new();
+    for package in &slot.packages {
+        if build.executable(&package.name).is_none() {
+            for error in build.errors(&package.name) {
+                let error = slot.rewrite_paths(error);
+                if !compile_errors.contains(&error) {
+                    compile_errors.push(error);
+                }
+            }
+        }
+    }
+    let mut stages = Vec::new();
+    let mut tests = Vec::new();
+    for (index, stage) in kata.stages.iter().enumerate() {
+        let in_stage: Vec<&(&Job, &Run)> = results
+            .iter()
+            .filter(|(job, _)| job.stage == index)
+            .collect();
+        let total = in_stage.len();
+        let weight = if total == 0 {
+            0.0
+        } else {
+            f64::from(stage.weight) / total as f64
+        };
+        let mut passed = 0;
+        for (job, run) in in_stage {
+            let (status, outcome) = run.outcome.names();
+            let ok = run.outcome == Outcome::Passed;
+            passed += usize::from(ok);
+            tests.push(TestReport {
+                name: job.name.clone(),
+                status,
+                outcome,
+                message: run.message.as_deref().map(|m| slot.rewrite_paths(m)),
+                output: (!ok && !run.output.is_empty()).then(|| slot.rewrite_paths(&run.output)),
+                task_id: index + 1,
+                stage: index + 1,
+                weight: round1(weight),
+                score: if ok { round1(weight) } else { 0.0 },
+            });
+        }
+        let score = if total == 0 {
+            0.0
+        } else {
+            f64::from(stage.weight) * passed as f64 / total as f64
+        };
+        stages.push(StageReport {
+            stage: index + 1,
+            title: stage.title.clone(),
+            weight: stage.weight,
+            passed,
+            total,
+            score: round1(score),
+        });
+    }
+    let score = round1(stages.iter().map(|s| s.score).sum());
+    let stage_reached = stages
+        .iter()
+        .take_while(|s| s.total > 0 && s.passed == s.total)
+        .count();
+    let all_passed = tests.iter().all(|t| t.outcome == "passed");
+    let compiled = !tests.iter().any(|t| t.outcome == "not-compiled");
+    KataReport {
+        version: 3,
+        status: if !compiled {
+            "error"
+        } else if all_passed {
+            "pass"
+        } else {
+            "fail"
+        },
+        message: (!compile_errors.is_empty()).then(|| compile_errors.join("\n")),
+        tests,
+        kata: kata.id.clone(),
+        number: kata.number,
+        title: kata.title.clone(),
+        path: attempt.label.clone(),
+        stages,
+        stage_reached,
+        score: if all_passed { 100.0 } else { score.min(99.9) },
+    }
+}

@@ -1,0 +1,482 @@
+//! The grading harness: a cargo workspace under `target/kata-harness/` that the checker
+//! owns. Each graded variant of a kata (a learner's attempt, the skeleton, the solution, a
+//! mutant) is a *slot*: a copy of its `src/` plus one package per feature set of the
+//! kata's stages, whose only test target includes the embedded hidden tests.
+//!
+//! Every file is written only when its content changes, so cargo's incremental build sees
+//! an unchanged attempt as unchanged. The learner's `Cargo.toml`, build script and cargo
+//! configuration are never read: dependencies and features come from the manifest.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::manifest::Kata;
+
+/// A crate's files (relative path, e.g. `src/lib.rs` → contents).
+pub type Sources = BTreeMap<PathBuf, Vec<u8>>;
+
+/// Most files and bytes the checker copies out of an attempt's `src/`.
+const MAX_SOURCE_FILES: usize = 500;
+const MAX_SOURCE_BYTES: usize = 16 << 20;
+
+/// Reads the `src/` folder of the crate at `dir` (regular files only).
+///
+/// # Errors
+///
+/// When `dir` is not a crate with a `src/lib.rs`, or `src/` is too large.
+pub fn read_sources(dir: &Path) -> Result<Sources> {
+    if !dir.join("src").join("lib.rs").is_file() {
+        bail!(
+            "{} is not a kata crate: it has no src/lib.rs (pass the folder that holds Cargo.toml and src/)",
+            dir.display()
+        );
+    }
+    let mut sources = Sources::new();
+    let mut total = 0;
+    let mut pending = vec![PathBuf::from("src")];
+    while let Some(relative) = pending.pop() {
+        let entries = fs::read_dir(dir.join(&relative))
+            .with_context(|| format!("failed to read {}", dir.join(&relative).display()))?;
+        for entry in entries {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            let path = relative.join(entry.file_name());
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let bytes = fs::read(entry.path())
+                    .with_context(|| format!("failed to read {}", entry.path().display()))?;
+                total += bytes.len();
+                sources.insert(path, bytes);
+                if sources.len() > MAX_SOURCE_FILES || total > MAX_SOURCE_BYTES {
+                    bail!(
+                        "{}/src is too large to grade (more than {MAX_SOURCE_FILES} files or {} MiB)",
+                        dir.display(),
+                        MAX_SOURCE_BYTES >> 20
+                    );
+                }
+            }
+            // Symbolic links and other special files are not copied: the harness grades
+            // what is in the folder, nothing it points to.
+        }
+    }
+    Ok(sources)
+}
+
+/// What to grade: one variant of one kata.
+#[derive(Debug)]
+pub struct SlotSpec<'a> {
+    /// The kata.
+    pub kata: &'a Kata,
+    /// `attempt`, `skeleton`, `solution` or `mutant-<name>`.
+    pub variant: String,
+    /// The crate's `src/` files.
+    pub sources: Sources,
+}
+
+/// One package of a slot: the stages built with one feature set.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Cargo package name (also its folder under `slots/`).
+    pub name: String,
+    /// Indexes of the kata's stages whose tests this package's test binary holds.
+    pub stages: Vec<usize>,
+}
+
+/// A slot written to disk, ready to build.
+#[derive(Debug, Clone)]
+pub struct Slot {
+    /// The packages to build, one per feature set.
+    pub packages: Vec<Package>,
+    /// Replacements that turn harness paths in messages into the learner's own
+    /// (`slots/kh-…/src/lib.rs` → `src/lib.rs`).
+    pub path_rewrites: Vec<(String, String)>,
+}
+
+impl Slot {
+    /// Rewrites harness paths in a compiler or panic message.
+    pub fn rewrite_paths(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for (from, to) in &self.path_rewrites {
+            text = text.replace(from.as_str(), to);
+        }
+        text
+    }
+}
+
+/// The result of building slots: a test binary per package, or its compile errors.
+#[derive(Debug, Default)]
+pub struct Build {
+    executables: HashMap<String, PathBuf>,
+    errors: HashMap<String, Vec<String>>,
+}
+
+impl Build {
+    /// The test binary of a package, if it compiled.
+    pub fn executable(&self, package: &str) -> Option<&Path> {
+        self.executables.get(package).map(PathBuf::as_path)
+    }
+
+    /// The compiler's error messages for a package (empty if none were reported).
+    pub fn errors(&self, package: &str) -> &[String] {
+        self.errors.get(package).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The harness workspace, locked for the lifetime of this value.
+#[derive(Debug)]
+pub struct Harness {
+    root: PathBuf,
+    dir: PathBuf,
+    _lock: File,
+}
+
+impl Harness {
+    /// Opens (creating if needed) the harness under `<root>/target/kata-harness`, waiting
+    /// for any other checker that holds it.
+    pub fn open(root: &Path) -> Result<Self> {
+        let dir = root.join("target").join("kata-harness");
+        fs::create_dir_all(dir.join("slots"))
+            .with_context(|| format!("failed to create {}", dir.display()))?;
+        let lock = File::create(dir.join(".lock")).context("failed to create the harness lock")?;
+        if lock.try_lock().is_err() {
+            eprintln!("Waiting for another `cargo kata` to finish with the grading harness…");
+            lock.lock().context("failed to lock the grading harness")?;
+        }
+        let harness = Harness {
+            root: root.to_owned(),
+            dir,
+            _lock: lock,
+        };
+        harness.write_workspace()?;
+        Ok(harness)
+    }
+
+    /// A folder for the private working directories of test processes.
+    pub fn scratch_dir(&self) -> PathBuf {
+        self.dir.join("scratch")
+    }
+
+    /// Writes the harness workspace's Cargo.toml (dependency versions and profiles from
+    /// the repository's) and seeds its lockfile from the repository's.
+    fn write_workspace(&self) -> Result<()> {
+        let text = fs::read_to_string(self.root.join("Cargo.toml"))
+            .context("failed to read the workspace Cargo.toml")?;
+        let root: toml::Table = toml::from_str(&text).context("failed to parse Cargo.toml")?;
+        let mut dependencies = root
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(toml::Value::as_table)
+            .cloned()
+            .unwrap_or_default();
+        for (_, spec) in dependencies.iter_mut() {
+            if let Some(path) = spec.get_mut("path")
+                && let Some(relative) = path.as_str()
+            {
+                *path = toml::Value::String(self.root.join(relative).display().to_string());
+            }
+        }
+        let mut workspace = toml::Table::new();
+        workspace.insert("resolver".into(), "3".into());
+        workspace.insert("members".into(), vec![toml::Value::from("slots/*")].into());
+        workspace.insert("dependencies".into(), dependencies.into());
+        let mut document = toml::Table::new();
+        document.insert("workspace".into(), workspace.into());
+        if let Some(profile) = root.get("profile") {
+            document.insert("profile".into(), profile.clone());
+        }
+        let manifest = format!(
+            "# Generated by the checker on every run; edits are lost.\n{}",
+            toml::to_string(&document)?
+        );
+        write_if_changed(&self.dir.join("Cargo.toml"), manifest.as_bytes())?;
+
+        // Start from the repository's lockfile so the harness builds with exactly the
+        // versions the solutions were tested with. Cargo trims it to what the harness uses,
+        // so it is copied again only when the repository's own lockfile changes.
+        if let Ok(lock) = fs::read(self.root.join("Cargo.lock")) {
+            let seen = self.dir.join("Cargo.lock.from-repository");
+            if fs::read(&seen).ok().as_deref() != Some(lock.as_slice()) {
+                fs::write(self.dir.join("Cargo.lock"), &lock)?;
+                fs::write(&seen, &lock)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a slot's packages: sources, Cargo.toml and the hidden-test entry point.
+    pub fn prepare(&self, spec: &SlotSpec<'_>) -> Result<Slot> {
+        let kata = spec.kata;
+        let base = format!("kh-{}--{}", kata.id, spec.variant);
+        let base_dir = self.dir.join("slots").join(&base);
+        sync_tree(&base_dir.join("src"), &base_dir, &spec.sources)?;
+
+        let hidden_dir = self.dir.join("hidden").join(&kata.dir);
+        for stage in &kata.stages {
+            let text = kata.hidden_source(&stage.module).unwrap_or_default();
+            write_if_changed(
+                &hidden_dir.join(format!("{}.rs", stage.module)),
+                text.as_bytes(),
+            )?;
+        }
+
+        // One package per distinct feature set, in stage order.
+        let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
+        for (index, stage) in kata.stages.iter().enumerate() {
+            let mut features = stage.features.clone();
+            features.sort();
+            match groups.iter_mut().find(|(f, _)| *f == features) {
+                Some((_, stages)) => stages.push(index),
+                None => groups.push((features, vec![index])),
+            }
+        }
+        if !groups.iter().any(|(features, _)| features.is_empty()) {
+            // The base package still owns the sources; give it no tests.
+            self.write_package(kata, &base, &base, &[], &[], &hidden_dir)?;
+        }
+        let mut packages = Vec::new();
+        for (features, stages) in groups {
+            let name = if features.is_empty() {
+                base.clone()
+            } else {
+                format!("{base}--{}", features.join("-"))
+            };
+            self.write_package(kata, &name, &base, &features, &stages, &hidden_dir)?;
+            packages.push(Package { name, stages });
+        }
+
+        let slots = self.dir.join("slots");
+        // Longest first: a feature package reaches the sources through `../<base>/`.
+        let mut path_rewrites: Vec<(String, String)> = packages
+            .iter()
+            .map(|p| (format!("slots/{}/../{base}/", p.name), String::new()))
+            .collect();
+        path_rewrites.extend([
+            (format!("{}/", base_dir.display()), String::new()),
+            (format!("slots/{base}/"), String::new()),
+            (format!("{}/", hidden_dir.display()), "hidden/".into()),
+            (format!("{}/", slots.display()), String::new()),
+        ]);
+        Ok(Slot {
+            packages,
+            path_rewrites,
+        })
+    }
+
+    fn write_package(
+        &self,
+        kata: &Kata,
+        name: &str,
+        base: &str,
+        features: &[String],
+        stages: &[usize],
+        hidden_dir: &Path,
+    ) -> Result<()> {
+        let dir = self.dir.join("slots").join(name);
+        let lib_name = name.replace('-', "_");
+        let lib_path = if name == base {
+            "src/lib.rs".to_owned()
+        } else {
+            format!("../{base}/src/lib.rs")
+        };
+        let mut package_features = kata.features.clone();
+        if !features.is_empty() {
+            package_features.insert("default".into(), features.to_vec().into());
+        }
+        let mut manifest = format!(
+            "# Generated by the checker on every run; edits are lost.\n\
+             [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\
+             build = false\nautolib = false\nautobins = false\nautoexamples = false\nautotests = false\nautobenches = false\n\n\
+             [lib]\nname = \"{lib_name}\"\npath = \"{lib_path}\"\ntest = false\ndoctest = false\n\n"
+        );
+        if !stages.is_empty() {
+            manifest.push_str("[[test]]\nname = \"hidden\"\npath = \"tests/hidden.rs\"\n\n");
+        }
+        let mut tables = toml::Table::new();
+        tables.insert("features".into(), package_features.into());
+        tables.insert("dependencies".into(), kata.dependencies.clone().into());
+        tables.insert(
+            "dev-dependencies".into(),
+            kata.dev_dependencies.clone().into(),
+        );
+        manifest.push_str(&toml::to_string(&tables)?);
+        write_if_changed(&dir.join("Cargo.toml"), manifest.as_bytes())?;
+
+        if !stages.is_empty() {
+            let mut entry = format!(
+                "// Generated by the checker: the hidden tests of `{}`.\n\
+                 #![allow(unused, non_snake_case)]\n\
+                 extern crate {lib_name} as {};\n",
+                kata.id, kata.crate_name
+            );
+            for &stage in stages {
+                let module = &kata.stages[stage].module;
+                let path = hidden_dir.join(format!("{module}.rs"));
+                entry.push_str(&format!(
+                    "#[path = {:?}]\nmod {module};\n",
+                    path.display().to_string()
+                ));
+            }
+            write_if_changed(&dir.join("tests").join("hidden.rs"), entry.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Builds the test binaries of every package of `slots` in one cargo invocation.
+    /// Compile errors are part of the result; only a failure of cargo itself is an error.
+    pub fn build(&self, slots: &[&Slot]) -> Result<Build> {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let show_progress = std::io::stderr().is_terminal();
+        let mut command = Command::new(cargo);
+        command
+            .current_dir(&self.dir)
+            .args([
+                "test",
+                "--no-run",
+                "--no-fail-fast",
+                "--message-format=json",
+                "--test",
+                "hidden",
+            ])
+            .env("CARGO_TARGET_DIR", self.dir.join("target"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(if show_progress {
+                Stdio::inherit()
+            } else {
+                Stdio::piped()
+            });
+        // Settings meant for the outer build must not leak into a learner's: no nightly
+        // features, no `-D warnings`, no jobserver of a cargo that may have exited.
+        for var in [
+            "RUSTC_BOOTSTRAP",
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "CARGO_BUILD_RUSTFLAGS",
+            "CARGO_BUILD_TARGET_DIR",
+            "CARGO_MAKEFLAGS",
+            "MAKEFLAGS",
+            "MFLAGS",
+        ] {
+            command.env_remove(var);
+        }
+        for slot in slots {
+            for package in &slot.packages {
+                command.args(["--package", &package.name]);
+            }
+        }
+        let mut child = command.spawn().context("failed to run cargo")?;
+        let stderr = child.stderr.take().map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                text
+            })
+        });
+        let mut build = Build::default();
+        let stdout = child.stdout.take().context("cargo's stdout")?;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("failed to read cargo's output")?;
+            let Ok(message) = serde_json::from_str::<CargoMessage>(&line) else {
+                continue;
+            };
+            let Some(package) = message
+                .manifest_path
+                .as_deref()
+                .and_then(|p| Path::new(p).parent())
+                .and_then(Path::file_name)
+                .map(|n| n.to_string_lossy().into_owned())
+            else {
+                continue;
+            };
+            match message.reason.as_str() {
+                "compiler-artifact" => {
+                    if let Some(exe) = message.executable
+                        && message.target.is_some_and(|t| t.name == "hidden")
+                    {
+                        build.executables.insert(package, exe);
+                    }
+                }
+                "compiler-message" => {
+                    if let Some(diagnostic) = message.message
+                        && diagnostic.level.starts_with("error")
+                        && let Some(rendered) = diagnostic.rendered
+                    {
+                        build.errors.entry(package).or_default().push(rendered);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let status = child.wait().context("failed to wait for cargo")?;
+        let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+        if !status.success() && build.errors.is_empty() {
+            bail!("cargo failed to build the grading harness ({status}):\n{stderr}");
+        }
+        Ok(build)
+    }
+}
+
+/// The parts of cargo's JSON messages the checker reads.
+#[derive(Deserialize)]
+struct CargoMessage {
+    reason: String,
+    manifest_path: Option<String>,
+    target: Option<CargoTarget>,
+    executable: Option<PathBuf>,
+    message: Option<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+struct CargoTarget {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Diagnostic {
+    level: String,
+    rendered: Option<String>,
+}
+
+/// Writes `contents` to `path` unless it already holds exactly that, keeping the file's
+/// modification time (and so cargo's fingerprint) when nothing changed.
+pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<()> {
+    if fs::read(path).ok().as_deref() == Some(contents) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(path, contents).with_context(|| format!("failed to write {}", path.display()))
+}
+
+/// Makes the folder `tree` (the `src/` of a slot) hold exactly `files` (paths relative to
+/// `base`), writing only what changed and deleting what is not in `files`.
+fn sync_tree(tree: &Path, base: &Path, files: &Sources) -> Result<()> {
+    for (relative, contents) in files {
+        write_if_changed(&base.join(relative), contents)?;
+    }
+    let mut pending = vec![tree.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Ok(relative) = path.strip_prefix(base)
+                && !files.contains_key(relative)
+            {
+                fs::remove_file(&path)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! The kata manifest (`katas.toml` at the repository root), embedded at build time, and
+//! the hidden test files that go with it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+include!(concat!(env!("OUT_DIR"), "/hidden.rs"));
+
+/// The manifest's text, as the checker was built with it.
+const MANIFEST: &str = include_str!("../../katas.toml");
+
+/// Default per-test wall-clock limit, in seconds.
+pub const DEFAULT_TIME_LIMIT: u64 = 10;
+
+/// The whole manifest.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Every kata, in book order.
+    #[serde(rename = "kata")]
+    pub katas: Vec<Kata>,
+}
+
+/// One kata.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kata {
+    /// Command-line name, e.g. `event-emitter`.
+    pub id: String,
+    /// Place in the book.
+    pub number: u32,
+    /// Folder name under `katas/`, `solutions/` and `checker/hidden/`.
+    pub dir: String,
+    /// Human title.
+    pub title: String,
+    /// One-line summary (shown by the book).
+    #[expect(
+        dead_code,
+        reason = "read by the book; kept so the manifest is validated whole"
+    )]
+    pub summary: String,
+    /// Library name the hidden tests import.
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// Hints, in the order they are opened.
+    #[expect(
+        dead_code,
+        reason = "read by the book; kept so the manifest is validated whole"
+    )]
+    pub hints: Vec<String>,
+    /// Harness `[dependencies]`.
+    #[serde(default)]
+    pub dependencies: toml::Table,
+    /// Harness `[dev-dependencies]`.
+    #[serde(default, rename = "dev-dependencies")]
+    pub dev_dependencies: toml::Table,
+    /// Harness `[features]`.
+    #[serde(default)]
+    pub features: toml::Table,
+    /// Stages, in order.
+    #[serde(rename = "stage")]
+    pub stages: Vec<Stage>,
+}
+
+/// One stage of a kata: one hidden test file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Module (file stem) of the hidden tests, e.g. `stage1`.
+    pub module: String,
+    /// Human title.
+    pub title: String,
+    /// Share of the kata's score.
+    pub weight: u32,
+    /// Features the stage's tests are built with.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Per-test wall-clock limit in seconds.
+    #[serde(default, rename = "time-limit")]
+    pub time_limit: Option<u64>,
+}
+
+impl Manifest {
+    /// The embedded manifest, checked for consistency.
+    pub fn load() -> Result<Self> {
+        let manifest: Manifest = toml::from_str(MANIFEST).context("failed to parse katas.toml")?;
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    fn validate(&self) -> Result<()> {
+        for kata in &self.katas {
+            let total: u32 = kata.stages.iter().map(|s| s.weight).sum();
+            if total != 100 {
+                bail!(
+                    "katas.toml: the stage weights of `{}` add up to {total}, not 100",
+                    kata.id
+                );
+            }
+            for stage in &kata.stages {
+                if kata.hidden_source(&stage.module).is_none() {
+                    bail!(
+                        "katas.toml: stage `{}` of `{}` has no file checker/hidden/{}/{}.rs",
+                        stage.module,
+                        kata.id,
+                        kata.dir,
+                        stage.module
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds a kata by id, number (`1`, `01`) or folder name.
+    ///
+    /// # Errors
+    ///
+    /// An unknown name, with the list of valid ones.
+    pub fn find(&self, name: &str) -> Result<&Kata> {
+        let by_number = name.parse::<u32>().ok();
+        self.katas
+            .iter()
+            .find(|k| k.id == name || k.dir == name || Some(k.number) == by_number)
+            .with_context(|| {
+                let valid: Vec<String> = self
+                    .katas
+                    .iter()
+                    .map(|k| format!("  {:02}  {:<20} {}", k.number, k.id, k.title))
+                    .collect();
+                format!(
+                    "there is no kata `{name}`; the katas are:\n{}",
+                    valid.join("\n")
+                )
+            })
+    }
+}
+
+impl Kata {
+    /// The text of a hidden test module, if it exists.
+    pub fn hidden_source(&self, module: &str) -> Option<&'static str> {
+        let file = format!("{module}.rs");
+        HIDDEN_FILES
+            .iter()
+            .find(|(dir, name, _)| *dir == self.dir && *name == file)
+            .map(|(_, _, text)| *text)
+    }
+
+    /// The skeleton's folder (where a learner works by default).
+    pub fn skeleton_dir(&self, root: &Path) -> PathBuf {
+        root.join("katas").join(&self.dir)
+    }
+
+    /// The reference solution's folder.
+    pub fn solution_dir(&self, root: &Path) -> PathBuf {
+        root.join("solutions").join(&self.dir)
+    }
+
+    /// The names of the tests in each stage, read from the hidden source: every function
+    /// under a `#[test]`-like attribute, prefixed by its module (`stage1::name`).
+    pub fn expected_tests(&self) -> Vec<(usize, String)> {
+        let mut tests = Vec::new();
+        for (index, stage) in self.stages.iter().enumerate() {
+            let source = self.hidden_source(&stage.module).unwrap_or_default();
+            for name in test_functions(source) {
+                tests.push((index, format!("{}::{name}", stage.module)));
+            }
+        }
+        tests
+    }
+
+    /// The per-test time limit of a stage.
+    pub fn time_limit(&self, stage: usize) -> u64 {
+        self.stages[stage].time_limit.unwrap_or(DEFAULT_TIME_LIMIT)
+    }
+}
+
+/// Names of the functions marked `#[test]` or `#[<runtime>::test…]` in a test file.
+fn test_functions(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut pending = false;
+    for line in source.lines().map(str::trim) {
+        if line.starts_with("#[test]") || (line.starts_with("#[") && line.contains("::test")) {
+            pending = true;
+        } else if pending && let Some(rest) = line.split("fn ").nth(1) {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            names.push(name);
+            pending = false;
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_manifest_is_valid() {
+        let manifest = Manifest::load().expect("katas.toml loads");
+        assert!(!manifest.katas.is_empty());
+    }
+
+    #[test]
+    fn test_functions_finds_plain_and_async_tests() {
+        let source = "#[test]\nfn a() {}\n#[tokio::test(start_paused = true)]\nasync fn b() {}\nfn helper() {}\n";
+        assert_eq!(test_functions(source), ["a", "b"]);
+    }
+
+    #[test]
+    fn find_accepts_id_number_and_folder() {
+        let manifest = Manifest::load().unwrap();
+        let first = &manifest.katas[0];
+        for name in [
+            first.id.clone(),
+            first.number.to_string(),
+            first.dir.clone(),
+        ] {
+            assert_eq!(manifest.find(&name).unwrap().id, first.id);
+        }
+        let err = manifest.find("no-such-kata").unwrap_err().to_string();
+        assert!(
+            err.contains(&first.id),
+            "the error lists the valid katas: {err}"
+        );
+    }
+}

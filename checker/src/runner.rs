@@ -1,0 +1,320 @@
+//! Runs one hidden test in a process of its own and decides what happened.
+//!
+//! The process gets a private working and temporary folder, an empty environment, its own
+//! process group (killed whole on a timeout and after it exits, so nothing it started
+//! survives), resource limits, and the two pipes of the proof channel: a per-run secret to
+//! read on fd 3 and a pipe to write it back on fd 4 (see the `kata-support` crate). A test
+//! passes only if the process exits with status 0 **and** wrote the secret back.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+/// How much of a test's stdout and stderr is kept (the rest is read and dropped).
+pub const OUTPUT_LIMIT: usize = 64 * 1024;
+/// Largest file a test may write.
+const FILE_SIZE_LIMIT: u64 = 64 << 20;
+
+/// What happened to one test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exited 0 and proved its pass.
+    Passed,
+    /// A failed assertion or another panic, or an exit without proof.
+    Failed,
+    /// Still running at the time limit; its process group was killed.
+    TimedOut,
+    /// Killed by a signal (abort, stack overflow, segmentation fault).
+    Crashed,
+    /// Its test binary did not compile.
+    NotCompiled,
+}
+
+/// The result of running one test.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The verdict.
+    pub outcome: Outcome,
+    /// A one-paragraph reason (the panic message, the signal, the time limit).
+    pub message: Option<String>,
+    /// The test's output (stdout then stderr), cut at [`OUTPUT_LIMIT`].
+    pub output: String,
+}
+
+/// Runs test `name` of the test binary `exe` with a wall-clock limit.
+pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Result<Run> {
+    let secret = new_secret()?;
+    let (secret_read, secret_write) = pipe()?;
+    let (proof_read, proof_write) = pipe()?;
+    File::from(secret_write)
+        .write_all(secret.as_bytes())
+        .context("failed to hand the secret to the test")?;
+    // The write end is closed here, so the test reads the secret and then end-of-file.
+
+    std::fs::create_dir_all(scratch)?;
+    let mut command = Command::new(exe);
+    command
+        .args(["--exact", name, "--nocapture", "--test-threads=1", "-q"])
+        .current_dir(scratch)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", scratch)
+        .env("TMPDIR", scratch)
+        .env("RUST_BACKTRACE", "0")
+        .env(PROOF_FDS_ENV, "3,4")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Some(bound) = std::env::var_os("LOOM_MAX_PREEMPTIONS") {
+        command.env("LOOM_MAX_PREEMPTIONS", bound);
+    }
+    let (secret_fd, proof_fd) = (secret_read.as_raw_fd(), proof_write.as_raw_fd());
+    let cpu_seconds = limit.as_secs() + 2;
+    // SAFETY: the closure runs in the forked child before exec and only calls
+    // async-signal-safe functions (dup, dup2, setrlimit) on values copied in.
+    unsafe {
+        command.pre_exec(move || child_setup(secret_fd, proof_fd, cpu_seconds));
+    }
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("failed to start {}", exe.display()))?;
+    drop(secret_read);
+    drop(proof_write);
+    let pgid = child.id() as libc::pid_t;
+
+    let stdout = reader(child.stdout.take().context("stdout")?, OUTPUT_LIMIT);
+    let stderr = reader(child.stderr.take().context("stderr")?, OUTPUT_LIMIT);
+    let proof = reader(File::from(proof_read), 256);
+
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() >= limit {
+            timed_out = true;
+            kill_group(pgid);
+            break child.wait()?;
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    // Whatever the test started in its group (threads die with it; processes do not).
+    kill_group(pgid);
+
+    let grace = Duration::from_secs(2);
+    let (out, out_cut) = stdout.recv_timeout(grace).unwrap_or_default();
+    let (err, err_cut) = stderr.recv_timeout(grace).unwrap_or_default();
+    let (proof, _) = proof.recv_timeout(grace).unwrap_or_default();
+    let mut output = String::from_utf8_lossy(&out).into_owned();
+    output.push_str(&String::from_utf8_lossy(&err));
+    if out_cut || err_cut {
+        output.push_str(&format!(
+            "\n[output cut: the test printed more than {} KiB]",
+            OUTPUT_LIMIT / 1024
+        ));
+    }
+    let panic = panic_message(&String::from_utf8_lossy(&err))
+        .or_else(|| panic_message(&String::from_utf8_lossy(&out)));
+    let proved = proof == secret.as_bytes();
+
+    let (outcome, message) = if timed_out {
+        (
+            Outcome::TimedOut,
+            Some(format!(
+                "timed out: still running after {} s (an endless loop or a deadlock?)",
+                limit.as_secs()
+            )),
+        )
+    } else if let Some(signal) = status.signal() {
+        (Outcome::Crashed, Some(crash_message(signal, &output)))
+    } else if status.code() == Some(0) && proved {
+        (Outcome::Passed, None)
+    } else if status.code() == Some(0) {
+        (
+            Outcome::Failed,
+            Some(
+                "the test process exited with status 0 before the test finished, so no pass was recorded \
+                 (does the code call std::process::exit?)"
+                    .to_owned(),
+            ),
+        )
+    } else {
+        let code = status.code().unwrap_or(-1);
+        (
+            Outcome::Failed,
+            Some(panic.unwrap_or_else(|| format!("the test process exited with status {code}"))),
+        )
+    };
+    Ok(Run {
+        outcome,
+        message,
+        output,
+    })
+}
+
+/// The variable that tells a test process the proof pipes are on fds 3 and 4; the same
+/// name as `kata_support::PROOF_FDS_ENV`.
+const PROOF_FDS_ENV: &str = "KATA_PROOF_FDS";
+
+/// In the child, before exec: put the proof pipes on fds 3 and 4 and set limits.
+fn child_setup(secret_fd: i32, proof_fd: i32, cpu_seconds: u64) -> std::io::Result<()> {
+    // Move both out of the way first, so neither dup2 can clobber the other's source.
+    // SAFETY: plain descriptor and limit system calls on values owned by this child.
+    unsafe {
+        let secret = libc::fcntl(secret_fd, libc::F_DUPFD_CLOEXEC, 10);
+        let proof = libc::fcntl(proof_fd, libc::F_DUPFD_CLOEXEC, 10);
+        if secret < 0 || proof < 0 || libc::dup2(secret, 3) < 0 || libc::dup2(proof, 4) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let limit = |resource, value: u64| {
+            let rlimit = libc::rlimit {
+                rlim_cur: value as libc::rlim_t,
+                rlim_max: value as libc::rlim_t,
+            };
+            libc::setrlimit(resource, &rlimit);
+        };
+        limit(libc::RLIMIT_CORE, 0);
+        limit(libc::RLIMIT_CPU, cpu_seconds);
+        limit(libc::RLIMIT_FSIZE, FILE_SIZE_LIMIT);
+    }
+    Ok(())
+}
+
+fn kill_group(pgid: libc::pid_t) {
+    // SAFETY: sending a signal has no memory-safety preconditions; ESRCH (no such group)
+    // is expected once everything is gone.
+    unsafe {
+        libc::killpg(pgid, libc::SIGKILL);
+    }
+}
+
+/// Reads a pipe to its end on a thread, keeping at most `limit` bytes; the value sent is
+/// the kept bytes and whether anything was dropped.
+fn reader(mut source: impl Read + Send + 'static, limit: usize) -> mpsc::Receiver<(Vec<u8>, bool)> {
+    let (send, receive) = mpsc::channel();
+    thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut cut = false;
+        let mut buffer = [0; 8192];
+        loop {
+            match source.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = limit.saturating_sub(kept.len());
+                    kept.extend_from_slice(&buffer[..n.min(room)]);
+                    cut |= n > room;
+                }
+            }
+        }
+        let _ = send.send((kept, cut));
+    });
+    receive
+}
+
+fn pipe() -> Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error()).context("failed to create a pipe");
+    }
+    // SAFETY: pipe2 succeeded, so both descriptors are open and owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// A fresh 128-bit secret, hex-encoded.
+fn new_secret() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .context("failed to read /dev/urandom")?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Extracts the first panic's message (and location) from a test's output.
+pub fn panic_message(output: &str) -> Option<String> {
+    let mut lines = output.lines();
+    let header = lines.find(|line| line.contains("panicked at "))?;
+    let location = header
+        .split("panicked at ")
+        .nth(1)
+        .map(|rest| rest.trim_end_matches(':'))
+        .unwrap_or_default();
+    let mut message: Vec<&str> = Vec::new();
+    for line in lines {
+        if line.starts_with("note: ")
+            || line.starts_with("stack backtrace:")
+            || line.starts_with("thread '")
+        {
+            break;
+        }
+        message.push(line);
+        if message.len() == 12 {
+            message.push("…");
+            break;
+        }
+    }
+    let mut text = message.join("\n").trim_end().to_owned();
+    if text.len() > 1500 {
+        let mut cut = 1500;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    Some(format!("{text} (at {location})"))
+}
+
+fn crash_message(signal: i32, output: &str) -> String {
+    let name = match signal {
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGILL => "SIGILL",
+        _ => "a signal",
+    };
+    let why = if output.contains("has overflowed its stack") {
+        ": the stack overflowed (unbounded recursion?)"
+    } else if output.contains("panic in a destructor during cleanup")
+        || output.contains("panicked while processing panic")
+    {
+        ": a panic during a panic aborts the process"
+    } else if signal == libc::SIGXCPU {
+        ": it used up its CPU time limit"
+    } else if signal == libc::SIGXFSZ {
+        ": it wrote a file larger than the limit"
+    } else if signal == libc::SIGABRT {
+        ": the process aborted"
+    } else {
+        ""
+    };
+    format!("crashed: killed by {name} ({signal}){why}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_message_takes_the_message_and_location() {
+        let output = "running 1 test\nthread 'stage1::a' panicked at src/lib.rs:3:5:\nnot yet implemented: new\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            panic_message(output).as_deref(),
+            Some("not yet implemented: new (at src/lib.rs:3:5)")
+        );
+        assert_eq!(panic_message("no panic here"), None);
+    }
+}
