@@ -205,7 +205,10 @@ fn report(
         } else {
             "fail"
         },
-        message: (!compile_errors.is_empty()).then(|| compile_errors.join("\n")),
+        message: (!compile_errors.is_empty()).then(|| {
+            let trimmed: Vec<&str> = compile_errors.iter().map(|e| e.trim_end()).collect();
+            trimmed.join("\n\n")
+        }),
         tests,
         kata: kata.id.clone(),
         number: kata.number,

@@ -62,6 +62,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             time_limit,
         }) => {
             let kata = manifest.find(&kata)?;
+            let default_path = path.is_none();
             let dir = match path {
                 Some(path) => std::path::absolute(&path)
                     .with_context(|| format!("bad path {}", path.display()))?,
@@ -88,7 +89,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             match format {
                 Format::Human => {
                     print!("{}", report.render());
-                    println!("{}", next_step(kata, report));
+                    println!("{}", next_step(kata, report, default_path));
                 }
                 Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
             }
@@ -173,7 +174,7 @@ fn overview(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
     }
     println!();
     match next {
-        Some((kata, report)) => println!("{}", next_step(kata, report)),
+        Some((kata, report)) => println!("{}", next_step(kata, report, true)),
         None => println!(
             "Every kata is done. Try `cargo kata verify`, or read the book's theory chapters."
         ),
@@ -182,7 +183,7 @@ fn overview(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
 }
 
 /// One line that tells the learner what to do next with a kata.
-fn next_step(kata: &manifest::Kata, report: &report::KataReport) -> String {
+fn next_step(kata: &manifest::Kata, report: &report::KataReport, default_path: bool) -> String {
     if report.score >= 100.0 {
         return format!(
             "Kata {} is complete. Run `cargo kata` for the next one.",
@@ -190,9 +191,20 @@ fn next_step(kata: &manifest::Kata, report: &report::KataReport) -> String {
         );
     }
     let stage = report.stage_reached + 1;
+    let (examples, regrade) = if default_path {
+        (
+            format!("`cargo test -p {}`", kata.id),
+            format!("`cargo kata grade {}`", kata.id),
+        )
+    } else {
+        (
+            "`cargo test` in that folder".to_owned(),
+            format!("`cargo kata grade {} --path {}`", kata.id, report.path),
+        )
+    };
     format!(
         "Next: make stage {stage} pass. Edit {}/src/lib.rs (prompt and hints: book/src/katas/{}.md), \
-         try its examples with `cargo test -p {}`, then run `cargo kata grade {}` again.",
-        report.path, kata.dir, kata.id, kata.id
+         try its examples with {examples}, then run {regrade} again.",
+        report.path, kata.dir
     )
 }

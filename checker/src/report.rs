@@ -104,14 +104,12 @@ impl KataReport {
         let _ = writeln!(
             out,
             "Kata {:02} · {} · {}",
-            self.number,
-            self.id_line(),
-            self.title
+            self.number, self.kata, self.title
         );
         let _ = writeln!(out, "  graded: {}", self.path);
         if let Some(message) = &self.message {
             let _ = writeln!(out, "\n  The attempt does not compile:\n");
-            for line in message.lines() {
+            for line in message.trim_end().lines() {
                 let _ = writeln!(out, "    {line}");
             }
         }
@@ -161,9 +159,5 @@ impl KataReport {
             self.stages.len()
         );
         out
-    }
-
-    fn id_line(&self) -> &str {
-        &self.kata
     }
 }

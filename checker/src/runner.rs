@@ -272,7 +272,11 @@ pub fn panic_message(output: &str) -> Option<String> {
         text.truncate(cut);
         text.push('…');
     }
-    Some(format!("{text} (at {location})"))
+    // The location goes at the end of the first line, before any `left:`/`right:` lines.
+    Some(match text.split_once('\n') {
+        Some((first, rest)) => format!("{first} (at {location})\n{rest}"),
+        None => format!("{text} (at {location})"),
+    })
 }
 
 fn crash_message(signal: i32, output: &str) -> String {

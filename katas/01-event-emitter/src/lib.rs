@@ -38,6 +38,9 @@ use std::marker::PhantomData;
 
 mod sync;
 
+/// Stands in for the fields you choose; delete it when you add yours.
+type Placeholder<E, A> = PhantomData<(E, fn(&A))>;
+
 /// Names one registered listener. [`EventEmitter::on`] and [`EventEmitter::once`] return it;
 /// [`EventEmitter::off`] takes it back.
 ///
@@ -70,7 +73,7 @@ impl std::error::Error for UnhandledEvent {}
 pub struct EventEmitter<E, A> {
     // TODO: choose the fields — where listeners live, and how ids are handed out.
     // `RefCell` and `Cell` give `&self` methods the mutability they need.
-    _todo: PhantomData<(E, fn(&A))>,
+    _todo: Placeholder<E, A>,
 }
 
 impl<E: Eq + Hash, A> EventEmitter<E, A> {
@@ -184,7 +187,7 @@ impl<E, A> fmt::Debug for EventEmitter<E, A> {
 /// the closures in a `std::sync::Arc<dyn Fn(&A) + Send + Sync>`.
 pub struct SyncEventEmitter<E, A> {
     // TODO: choose the fields.
-    _todo: PhantomData<(E, fn(&A))>,
+    _todo: Placeholder<E, A>,
 }
 
 impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {

@@ -1,0 +1,235 @@
+//! Builds the workbook's web book with mdbook used as a library, so building it needs
+//! nothing but cargo.
+//!
+//! A small preprocessor fills the kata chapters from the repository's data, so the book
+//! never keeps a second copy of it:
+//!
+//! - `<!-- kata:stages ID -->`: the stage table, from `katas.toml`;
+//! - `<!-- kata:hints ID -->`: the hints as collapsed blocks that open one at a time;
+//! - `<!-- kata:mistakes ID -->`: the mutants of `solutions/<dir>/mutants.toml`, the
+//!   mistakes the hidden tests are proven to catch.
+//!
+//! Code comes in with mdbook's own `{{#include …}}` from the crates that compile and test it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use mdbook_driver::MDBook;
+use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use serde::Deserialize;
+
+/// The parts of `katas.toml` the book shows.
+#[derive(Debug, Deserialize)]
+pub struct Manifest {
+    /// Every kata, in book order.
+    #[serde(rename = "kata")]
+    pub katas: Vec<Kata>,
+}
+
+/// One kata, as the book sees it.
+#[derive(Debug, Deserialize)]
+pub struct Kata {
+    /// Command-line name.
+    pub id: String,
+    /// Place in the book.
+    pub number: u32,
+    /// Folder name; the chapter is `src/katas/<dir>.md`.
+    pub dir: String,
+    /// Title.
+    pub title: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Hints, in order.
+    pub hints: Vec<String>,
+    /// Stages, in order.
+    #[serde(rename = "stage")]
+    pub stages: Vec<Stage>,
+}
+
+/// One stage.
+#[derive(Debug, Deserialize)]
+pub struct Stage {
+    /// Title.
+    pub title: String,
+    /// Share of the score.
+    pub weight: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct Mutants {
+    #[serde(rename = "mutant", default)]
+    mutants: Vec<Mutant>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Mutant {
+    name: String,
+    origin: String,
+    description: String,
+}
+
+/// The repository's root (the book crate's parent folder).
+pub fn repository_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Reads `katas.toml` from the repository at `root`.
+///
+/// # Errors
+///
+/// When the file is missing or malformed.
+pub fn load_manifest(root: &Path) -> Result<Manifest> {
+    let path = root.join("katas.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("failed to parse {}", path.display()))
+}
+
+/// Builds the book from `<root>/book` into `out` (mdbook's `build-dir` when `None`) and
+/// returns the output folder.
+///
+/// # Errors
+///
+/// When the book, the manifest or a mutants file cannot be read, a directive names an
+/// unknown kata, or mdbook fails.
+pub fn build(root: &Path, out: Option<&Path>) -> Result<PathBuf> {
+    let book_root = root.join("book");
+    let mut book =
+        MDBook::load(&book_root).map_err(|e| anyhow!("failed to load the book: {e:#}"))?;
+    if let Some(out) = out {
+        book.config.build.build_dir = out.to_owned();
+    }
+    book.with_preprocessor(KataPreprocessor {
+        root: root.to_owned(),
+        manifest: load_manifest(root)?,
+    });
+    book.build()
+        .map_err(|e| anyhow!("failed to build the book: {e:#}"))?;
+    Ok(book.build_dir_for("html"))
+}
+
+/// Fills the `<!-- kata:… -->` directives.
+struct KataPreprocessor {
+    root: PathBuf,
+    manifest: Manifest,
+}
+
+impl Preprocessor for KataPreprocessor {
+    fn name(&self) -> &str {
+        "kata"
+    }
+
+    fn run(
+        &self,
+        _ctx: &PreprocessorContext,
+        mut book: Book,
+    ) -> mdbook_preprocessor::errors::Result<Book> {
+        let mut failure = None;
+        book.for_each_mut(|item| {
+            if let BookItem::Chapter(chapter) = item
+                && failure.is_none()
+            {
+                match self.expand(&chapter.content) {
+                    Ok(content) => chapter.content = content,
+                    Err(error) => {
+                        failure = Some(error.context(format!("in chapter `{}`", chapter.name)))
+                    }
+                }
+            }
+        });
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(book),
+        }
+    }
+}
+
+impl KataPreprocessor {
+    fn expand(&self, content: &str) -> Result<String> {
+        let mut out = String::with_capacity(content.len());
+        for line in content.split_inclusive('\n') {
+            let trimmed = line.trim();
+            let Some(directive) = trimmed
+                .strip_prefix("<!-- kata:")
+                .and_then(|d| d.strip_suffix("-->"))
+            else {
+                out.push_str(line);
+                continue;
+            };
+            let mut words = directive.split_whitespace();
+            let (what, id) = (
+                words.next().unwrap_or_default(),
+                words.next().unwrap_or_default(),
+            );
+            let kata = self
+                .manifest
+                .katas
+                .iter()
+                .find(|k| k.id == id)
+                .with_context(|| format!("directive `{trimmed}` names no kata of katas.toml"))?;
+            match what {
+                "stages" => out.push_str(&stages(kata)),
+                "hints" => out.push_str(&hints(kata)),
+                "mistakes" => out.push_str(&self.mistakes(kata)?),
+                _ => return Err(anyhow!("unknown directive `{trimmed}`")),
+            }
+        }
+        Ok(out)
+    }
+
+    fn mistakes(&self, kata: &Kata) -> Result<String> {
+        let path = self
+            .root
+            .join("solutions")
+            .join(&kata.dir)
+            .join("mutants.toml");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        let mutants: Mutants =
+            toml::from_str(&text).with_context(|| format!("failed to parse {}", path.display()))?;
+        let mut out = String::from(
+            "Each of these is kept as a *mutant* of the reference solution, and `cargo kata verify` \
+             proves that the hidden tests reject it.\n\n| mistake | where it comes from | what goes wrong |\n|---|---|---|\n",
+        );
+        for mutant in &mutants.mutants {
+            let origin = if mutant.origin == "seed" {
+                "the seed's own answer"
+            } else {
+                "a common attempt"
+            };
+            out.push_str(&format!(
+                "| `{}` | {origin} | {} |\n",
+                mutant.name, mutant.description
+            ));
+        }
+        out.push('\n');
+        Ok(out)
+    }
+}
+
+fn stages(kata: &Kata) -> String {
+    let mut out = String::from("| stage | what it checks | weight |\n|---|---|---|\n");
+    for (index, stage) in kata.stages.iter().enumerate() {
+        out.push_str(&format!(
+            "| {} | {} | {}% |\n",
+            index + 1,
+            stage.title,
+            stage.weight
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+fn hints(kata: &Kata) -> String {
+    let mut out = String::new();
+    for (index, hint) in kata.hints.iter().enumerate() {
+        out.push_str(&format!(
+            "<details class=\"hint\">\n<summary>Hint {} of {}</summary>\n\n{hint}\n\n</details>\n\n",
+            index + 1,
+            kata.hints.len()
+        ));
+    }
+    out
+}

@@ -1,0 +1,136 @@
+//! The book builds, lists every kata, and has no broken internal link.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Builds the book once for all tests, into cargo's temporary folder for tests.
+fn built() -> &'static Path {
+    static OUT: OnceLock<PathBuf> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book");
+        let _ = std::fs::remove_dir_all(&out);
+        book::build(&book::repository_root(), Some(&out)).expect("the book builds")
+    })
+}
+
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// The values of every `href="…"` and `src="…"` attribute in `html`.
+fn links(html: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for attribute in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(start) = rest.find(attribute) {
+            rest = &rest[start + attribute.len()..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            found.push(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    found
+}
+
+fn ids(html: &str) -> BTreeSet<&str> {
+    let mut found = BTreeSet::new();
+    let mut rest = html;
+    while let Some(start) = rest.find(" id=\"") {
+        rest = &rest[start + 5..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        found.insert(&rest[..end]);
+    }
+    found
+}
+
+#[test]
+fn every_kata_has_a_chapter_in_the_table_of_contents() {
+    let root = book::repository_root();
+    let manifest = book::load_manifest(&root).unwrap();
+    let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md")).unwrap();
+    for kata in &manifest.katas {
+        let chapter = format!("katas/{}.md", kata.dir);
+        assert!(
+            root.join("book/src").join(&chapter).is_file(),
+            "no chapter {chapter}"
+        );
+        assert!(
+            summary.contains(&format!("({chapter})")),
+            "SUMMARY.md does not list {chapter}"
+        );
+        let html =
+            std::fs::read_to_string(built().join(format!("katas/{}.html", kata.dir))).unwrap();
+        for n in 1..=kata.hints.len() {
+            assert!(
+                html.contains(&format!("Hint {n} of {}", kata.hints.len())),
+                "{}: hint {n} missing",
+                kata.id
+            );
+        }
+        assert!(
+            html.contains("<details>"),
+            "{}: the reference solution is folded away",
+            kata.id
+        );
+    }
+}
+
+#[test]
+fn no_directive_or_include_is_left_unexpanded() {
+    for file in html_files(built()) {
+        let html = std::fs::read_to_string(&file).unwrap();
+        for leftover in ["<!-- kata:", "{{#include"] {
+            assert!(
+                !html.contains(leftover),
+                "{} still contains {leftover}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_internal_link_and_anchor_resolves() {
+    let out = built();
+    let mut checked = 0;
+    for file in html_files(out) {
+        let html = std::fs::read_to_string(&file).unwrap();
+        for link in links(&html) {
+            // Root-relative links (404.html's) depend on where the book is served; skip them.
+            let external = ["http:", "https:", "mailto:", "javascript:", "data:", "/"];
+            if link.is_empty() || external.iter().any(|p| link.starts_with(p)) {
+                continue;
+            }
+            let (path, anchor) = link.split_once('#').unwrap_or((link, ""));
+            let target = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(path.split('?').next().unwrap())
+            };
+            assert!(target.is_file(), "{}: broken link {link}", file.display());
+            if !anchor.is_empty() && target.extension().is_some_and(|e| e == "html") {
+                let target_html = std::fs::read_to_string(&target).unwrap();
+                assert!(
+                    ids(&target_html).contains(anchor),
+                    "{}: link {link} names a missing anchor",
+                    file.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} links were checked");
+}

@@ -1,0 +1,383 @@
+//! The checker graded from the outside, as a learner runs it: fixture attempts made from
+//! the kata 01 solution with one deliberate change each (pass, fail, compile error, hang,
+//! crash, faked success), graded with `--path` and `--format json`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const KATA: &str = "event-emitter";
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs the checker with `args`.
+fn checker(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(args)
+        .env_remove("RUSTC_BOOTSTRAP")
+        .output()
+        .expect("the checker runs")
+}
+
+/// A copy of the kata 01 crate with the solution's sources, edited by `edits`
+/// (each `find` must occur exactly once in `src/lib.rs`).
+fn attempt(name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("attempts")
+        .join(name);
+    let dir = std::path::absolute(dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let solution = repository().join("solutions/01-event-emitter");
+    std::fs::copy(
+        repository().join("katas/01-event-emitter/Cargo.toml"),
+        dir.join("Cargo.toml"),
+    )
+    .unwrap();
+    std::fs::copy(solution.join("src/sync.rs"), dir.join("src/sync.rs")).unwrap();
+    let mut lib = std::fs::read_to_string(solution.join("src/lib.rs")).unwrap();
+    for (find, replace) in edits {
+        assert_eq!(
+            lib.matches(find).count(),
+            1,
+            "fixture edit {find:?} must match once"
+        );
+        lib = lib.replace(find, replace);
+    }
+    std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    dir
+}
+
+/// Grades `dir` as JSON and returns the report.
+fn grade_json(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "grade",
+        KATA,
+        "--path",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let output = checker(&args);
+    assert!(
+        output.status.success(),
+        "grading must exit 0 whatever the score; stderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the JSON report parses")
+}
+
+/// Outcome counts of a report, e.g. {"failed": 3, "passed": 27}.
+fn outcomes(report: &Value) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for test in report["tests"].as_array().unwrap() {
+        *counts
+            .entry(test["outcome"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    counts
+}
+
+fn tests_with<'a>(report: &'a Value, outcome: &str) -> Vec<&'a Value> {
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["outcome"] == outcome)
+        .collect()
+}
+
+/// A digest of every file under `dir` (path, size, contents, modification time).
+fn fingerprint(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else {
+                files.push((
+                    entry.path(),
+                    std::fs::read(entry.path()).unwrap(),
+                    meta.modified().unwrap(),
+                ));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Replaces the parts of a report that change between machines and edits.
+fn stable(text: &str, dir: &Path) -> String {
+    let relative = dir
+        .strip_prefix(repository().canonicalize().unwrap())
+        .unwrap_or(dir);
+    let text = text
+        .replace(dir.to_str().unwrap(), "[attempt]")
+        .replace(relative.to_str().unwrap(), "[attempt]");
+    // Line numbers in "(at src/lib.rs:12:9)" move whenever the solution is edited.
+    let mut out = String::new();
+    for line in text.lines() {
+        match line.find("(at ") {
+            Some(at) => {
+                out.push_str(&line[..at]);
+                out.push_str("(at [location])");
+                if line.ends_with("\",") {
+                    out.push_str("\",");
+                } else if line.ends_with('"') {
+                    out.push('"');
+                }
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_reference_solution_scores_100() {
+    let dir = attempt("solution", &[]);
+    let report = grade_json(&dir, &[]);
+    assert_eq!(report["score"], 100.0);
+    assert_eq!(report["status"], "pass");
+    assert_eq!(report["version"], 3);
+    assert_eq!(report["stage_reached"], 3);
+}
+
+#[test]
+fn a_panicking_attempt_fails_with_its_message() {
+    let dir = attempt(
+        "panics",
+        &[(
+            "        let snapshot = {\n            let mut map = self.listeners.borrow_mut();",
+            "        panic!(\"boom from emit\");\n        #[allow(unreachable_code)]\n        let snapshot = {\n            let mut map = self.listeners.borrow_mut();",
+        )],
+    );
+    let report = grade_json(&dir, &[]);
+    let failed = tests_with(&report, "failed");
+    assert!(
+        !failed.is_empty(),
+        "tests that emit must fail: {:?}",
+        outcomes(&report)
+    );
+    for test in &failed {
+        let message = test["message"].as_str().unwrap();
+        assert!(
+            message.contains("boom from emit"),
+            "the panic message is reported: {message}"
+        );
+        assert!(
+            message.contains("src/lib.rs:"),
+            "with the learner's own path: {message}"
+        );
+        assert_eq!(test["status"], "fail");
+    }
+    assert!(report["score"].as_f64().unwrap() < 100.0);
+}
+
+#[test]
+fn an_attempt_that_does_not_compile_shows_the_compiler_error() {
+    let dir = attempt(
+        "no-compile",
+        &[(
+            "pub struct ListenerId(u64);",
+            "pub struct ListenerId(u64)\nlet broken: u32 = \"text\";",
+        )],
+    );
+    let report = grade_json(&dir, &[]);
+    assert_eq!(report["status"], "error");
+    assert_eq!(report["score"], 0.0);
+    let message = report["message"].as_str().unwrap();
+    assert!(message.contains("error"), "compiler output: {message}");
+    assert!(
+        message.contains("src/lib.rs:"),
+        "paths are the learner's: {message}"
+    );
+    assert!(
+        !message.contains("kata-harness"),
+        "no harness paths leak: {message}"
+    );
+    assert_eq!(
+        outcomes(&report),
+        BTreeMap::from([("not-compiled".to_owned(), 30)])
+    );
+}
+
+#[test]
+fn a_hanging_test_times_out_within_the_limit() {
+    let dir = attempt(
+        "hangs",
+        &[(
+            "        self.listeners.borrow().get(event).map_or(0, Vec::len)",
+            "        loop {\n            std::hint::spin_loop();\n        }",
+        )],
+    );
+    let started = std::time::Instant::now();
+    let report = grade_json(&dir, &["--time-limit", "1"]);
+    let timed_out = tests_with(&report, "timed-out");
+    assert!(
+        timed_out.len() >= 3,
+        "listener_count hangs: {:?}",
+        outcomes(&report)
+    );
+    for test in timed_out {
+        assert_eq!(test["status"], "error");
+        assert!(test["message"].as_str().unwrap().contains("1 s"));
+    }
+    // Generous: the build plus a handful of one-second limits on two cores.
+    assert!(
+        started.elapsed().as_secs() < 120,
+        "grading a hang took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn faked_success_passes_nothing() {
+    // Prints libtest's success lines and fake JSON events, then exits 0 mid-test.
+    let dir = attempt(
+        "fakes-success",
+        &[(
+            "    pub fn new() -> Self {\n        Self {\n            listeners: RefCell::new(HashMap::new()),",
+            "    pub fn new() -> Self {\n        println!(\"test result: ok. 30 passed; 0 failed\");\n        println!(\"{{\\\"type\\\":\\\"test\\\",\\\"event\\\":\\\"ok\\\",\\\"name\\\":\\\"x\\\"}}\");\n        std::process::exit(0);\n        #[allow(unreachable_code)]\n        Self {\n            listeners: RefCell::new(HashMap::new()),",
+        )],
+    );
+    let report = grade_json(&dir, &[]);
+    // Every single-threaded test builds an emitter with `new`, so none may pass; the
+    // thread-safe stage does not call it and still passes.
+    assert_eq!(report["stages"][0]["passed"], 0);
+    assert_eq!(report["stages"][1]["passed"], 0);
+    for test in tests_with(&report, "failed") {
+        assert!(
+            test["message"]
+                .as_str()
+                .unwrap()
+                .contains("exited with status 0")
+        );
+    }
+}
+
+#[test]
+fn an_aborting_test_is_reported_as_a_crash() {
+    let dir = attempt(
+        "aborts",
+        &[(
+            "        self.listeners.borrow().get(event).map_or(0, Vec::len)",
+            "        std::process::abort()",
+        )],
+    );
+    let report = grade_json(&dir, &[]);
+    let crashed = tests_with(&report, "crashed");
+    assert!(!crashed.is_empty(), "{:?}", outcomes(&report));
+    assert!(crashed[0]["message"].as_str().unwrap().contains("SIGABRT"));
+}
+
+#[test]
+fn grading_never_writes_into_the_learners_folder() {
+    let dir = attempt(
+        "untouched",
+        &[("    list.remove(position);", "    list.clear();")],
+    );
+    let before = fingerprint(&dir);
+    grade_json(&dir, &[]);
+    assert_eq!(
+        fingerprint(&dir),
+        before,
+        "the attempt's folder changed during grading"
+    );
+}
+
+#[test]
+fn reports_match_their_snapshots() {
+    let dir = attempt(
+        "snapshot",
+        &[(
+            "            Some(event) => {\n                map.remove(event);\n            }\n            None => map.clear(),\n        }\n    }\n}\n\nimpl<E: Eq + Hash, A> Default for EventEmitter<E, A>",
+            "            Some(_) | None => map.clear(),\n        }\n    }\n}\n\nimpl<E: Eq + Hash, A> Default for EventEmitter<E, A>",
+        )],
+    );
+    let path = dir.to_str().unwrap();
+    let human = checker(&["grade", KATA, "--path", path]);
+    insta::assert_snapshot!(
+        "human_report",
+        stable(&String::from_utf8_lossy(&human.stdout), &dir)
+    );
+    let json = checker(&["grade", KATA, "--path", path, "--format", "json"]);
+    insta::assert_snapshot!(
+        "json_report",
+        stable(&String::from_utf8_lossy(&json.stdout), &dir)
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_message_and_exit_status_2() {
+    let unknown = checker(&["grade", "no-such-kata"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("no kata `no-such-kata`") && stderr.contains(KATA),
+        "{stderr}"
+    );
+
+    let not_a_crate = checker(&["grade", KATA, "--path", env!("CARGO_TARGET_TMPDIR")]);
+    assert_eq!(not_a_crate.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_a_crate.stderr).contains("is not a crate"));
+
+    let help = checker(&["--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Exit status"));
+}
+
+/// The workbook's self-check, as `cargo kata verify --format json` reports it.
+#[test]
+fn every_kata_passes_the_self_check() {
+    let output = checker(&["verify", "--format", "json"]);
+    let checks: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "verify JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    for kata in checks.as_array().unwrap() {
+        let id = &kata["id"];
+        assert_eq!(
+            kata["skeleton_score"], 0.0,
+            "{id}: the skeleton must score 0"
+        );
+        assert_eq!(
+            kata["skeleton_compiles"], true,
+            "{id}: the skeleton must compile"
+        );
+        assert_eq!(
+            kata["solution_score"], 100.0,
+            "{id}: the solution must score 100"
+        );
+        let mutants = kata["mutants"].as_array().unwrap();
+        assert!(
+            mutants.len() >= 3,
+            "{id}: at least the seed's bugs as mutants"
+        );
+        for mutant in mutants {
+            assert_eq!(
+                mutant["caught"], true,
+                "{id}: mutant {} escaped",
+                mutant["name"]
+            );
+        }
+        assert_eq!(
+            kata["problems"].as_array().unwrap().len(),
+            0,
+            "{id}: {}",
+            kata["problems"]
+        );
+    }
+    assert!(output.status.success());
+}
