@@ -126,6 +126,12 @@ fn stable(text: &str, dir: &Path) -> String {
     // Line numbers in "(at src/lib.rs:12:9)" move whenever the solution is edited.
     let mut out = String::new();
     for line in text.lines() {
+        // Raw test output holds thread ids and timings.
+        if let Some(at) = line.find("\"output\": \"") {
+            out.push_str(&line[..at]);
+            out.push_str("\"output\": \"[output]\",\n");
+            continue;
+        }
         match line.find("(at ") {
             Some(at) => {
                 out.push_str(&line[..at]);
