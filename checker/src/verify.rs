@@ -114,7 +114,8 @@ pub fn verify(root: &Path, harness: &Harness, katas: &[&Kata]) -> Result<Vec<Kat
             ));
         } else if skeleton.score > 0.0 {
             problems.push(format!(
-                "the skeleton scores {} (must be 0); passing: {}",
+                "the skeleton scores {} (must be 0); passing: {}. (If you are solving this kata \
+                 in place, that is expected: the self-check checks the workbook as shipped.)",
                 percent(skeleton.score),
                 passing(&skeleton).join(", ")
             ));

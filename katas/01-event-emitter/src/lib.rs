@@ -79,14 +79,14 @@ pub struct EventEmitter<E, A> {
 impl<E: Eq + Hash, A> EventEmitter<E, A> {
     /// Creates an emitter with no listeners.
     pub fn new() -> Self {
-        // TODO
+        // TODO: implement EventEmitter::new.
         todo!("EventEmitter::new")
     }
 
     /// Registers `listener` to be called on every emit of `event`, after the listeners
     /// registered before it.
     pub fn on(&self, event: E, listener: impl Fn(&A) + 'static) -> ListenerId {
-        // TODO
+        // TODO: implement EventEmitter::on.
         let _ = (event, listener);
         todo!("EventEmitter::on")
     }
@@ -95,7 +95,7 @@ impl<E: Eq + Hash, A> EventEmitter<E, A> {
     /// before it runs, so a re-entrant emit from inside it does not call it again.
     /// The returned id works with [`off`](Self::off) until then.
     pub fn once(&self, event: E, listener: impl Fn(&A) + 'static) -> ListenerId {
-        // TODO
+        // TODO: implement EventEmitter::once.
         let _ = (event, listener);
         todo!("EventEmitter::once")
     }
@@ -108,7 +108,7 @@ impl<E: Eq + Hash, A> EventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement EventEmitter::off.
         let _ = (event, id);
         todo!("EventEmitter::off")
     }
@@ -123,7 +123,7 @@ impl<E: Eq + Hash, A> EventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement EventEmitter::emit.
         let _ = (event, args);
         todo!("EventEmitter::emit")
     }
@@ -139,7 +139,7 @@ impl<E: Eq + Hash, A> EventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement EventEmitter::try_emit.
         let _ = (event, args);
         todo!("EventEmitter::try_emit")
     }
@@ -150,7 +150,7 @@ impl<E: Eq + Hash, A> EventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement EventEmitter::listener_count.
         let _ = event;
         todo!("EventEmitter::listener_count")
     }
@@ -161,7 +161,7 @@ impl<E: Eq + Hash, A> EventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement EventEmitter::remove_all_listeners.
         let _ = event;
         todo!("EventEmitter::remove_all_listeners")
     }
@@ -193,13 +193,13 @@ pub struct SyncEventEmitter<E, A> {
 impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
     /// Creates an emitter with no listeners.
     pub fn new() -> Self {
-        // TODO
+        // TODO: implement SyncEventEmitter::new.
         todo!("SyncEventEmitter::new")
     }
 
     /// Registers `listener` for every emit of `event`; see [`EventEmitter::on`].
     pub fn on(&self, event: E, listener: impl Fn(&A) + Send + Sync + 'static) -> ListenerId {
-        // TODO
+        // TODO: implement SyncEventEmitter::on.
         let _ = (event, listener);
         todo!("SyncEventEmitter::on")
     }
@@ -207,7 +207,7 @@ impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
     /// Registers `listener` for the next emit of `event` only; see [`EventEmitter::once`].
     /// When several threads emit at once, exactly one of them calls it.
     pub fn once(&self, event: E, listener: impl Fn(&A) + Send + Sync + 'static) -> ListenerId {
-        // TODO
+        // TODO: implement SyncEventEmitter::once.
         let _ = (event, listener);
         todo!("SyncEventEmitter::once")
     }
@@ -218,7 +218,7 @@ impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement SyncEventEmitter::off.
         let _ = (event, id);
         todo!("SyncEventEmitter::off")
     }
@@ -230,7 +230,7 @@ impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement SyncEventEmitter::emit.
         let _ = (event, args);
         todo!("SyncEventEmitter::emit")
     }
@@ -245,7 +245,7 @@ impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement SyncEventEmitter::try_emit.
         let _ = (event, args);
         todo!("SyncEventEmitter::try_emit")
     }
@@ -256,7 +256,7 @@ impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement SyncEventEmitter::listener_count.
         let _ = event;
         todo!("SyncEventEmitter::listener_count")
     }
@@ -267,7 +267,7 @@ impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
         E: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        // TODO
+        // TODO: implement SyncEventEmitter::remove_all_listeners.
         let _ = event;
         todo!("SyncEventEmitter::remove_all_listeners")
     }
