@@ -8,7 +8,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::grade::{self, Attempt, Options};
-use crate::harness::{Harness, SlotSpec, read_sources};
+use crate::harness::{Harness, SlotSpec, Sources, read_sources};
 use crate::manifest::Kata;
 use crate::mutants;
 use crate::report::{KataReport, percent};
@@ -26,6 +26,9 @@ pub struct KataCheck {
     pub solution_score: f64,
     /// Every mutant and what caught it.
     pub mutants: Vec<MutantCheck>,
+    /// Correct solutions written differently (`solutions/<kata>/alternatives/<name>/`),
+    /// with their scores (each must be 100).
+    pub alternatives: Vec<(String, f64)>,
     /// Everything wrong; empty when the kata is sound.
     pub problems: Vec<String>,
 }
@@ -51,7 +54,7 @@ pub struct MutantCheck {
 pub fn verify(root: &Path, harness: &Harness, katas: &[&Kata]) -> Result<Vec<KataCheck>> {
     let mut attempts = Vec::new();
     let mut setup_problems: Vec<Vec<String>> = Vec::new();
-    let mut names: Vec<Vec<(String, String, String)>> = Vec::new();
+    let mut names: Vec<(Vec<(String, String, String)>, Vec<String>)> = Vec::new();
     for kata in katas {
         let mut problems = Vec::new();
         let skeleton = kata.skeleton_dir(root);
@@ -89,6 +92,17 @@ pub fn verify(root: &Path, harness: &Harness, katas: &[&Kata]) -> Result<Vec<Kat
                 Err(error) => problems.push(format!("{error:#}")),
             }
         }
+        let kata_alternatives = alternatives(&solution_dir, &solution)?;
+        for (name, sources) in &kata_alternatives {
+            attempts.push(Attempt {
+                spec: SlotSpec {
+                    kata,
+                    variant: format!("alternative-{name}"),
+                    sources: sources.clone(),
+                },
+                label: format!("alternative {name}"),
+            });
+        }
         attempts.push(Attempt {
             spec: SlotSpec {
                 kata,
@@ -98,13 +112,21 @@ pub fn verify(root: &Path, harness: &Harness, katas: &[&Kata]) -> Result<Vec<Kat
             label: relative(root, &solution_dir),
         });
         setup_problems.push(problems);
-        names.push(kata_mutants);
+        names.push((
+            kata_mutants,
+            kata_alternatives
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect(),
+        ));
     }
 
     let reports = grade::grade(harness, &attempts, Options::default())?;
     let mut reports = reports.into_iter();
     let mut checks = Vec::new();
-    for ((kata, mut problems), kata_mutants) in katas.iter().zip(setup_problems).zip(names) {
+    for ((kata, mut problems), (kata_mutants, kata_alternatives)) in
+        katas.iter().zip(setup_problems).zip(names)
+    {
         let skeleton = reports.next().expect("skeleton report");
         let skeleton_compiles = skeleton.status != "error";
         if !skeleton_compiles {
@@ -141,6 +163,23 @@ pub fn verify(root: &Path, harness: &Harness, katas: &[&Kata]) -> Result<Vec<Kat
                 score: report.score,
             });
         }
+        let mut alternative_scores = Vec::new();
+        for name in kata_alternatives {
+            let report = reports.next().expect("alternative report");
+            if report.score < 100.0 {
+                problems.push(format!(
+                    "the alternative solution `{name}` scores {}; not passing: {}{}",
+                    percent(report.score),
+                    failing(&report).join(", "),
+                    report
+                        .message
+                        .as_deref()
+                        .map(|m| format!("\n{m}"))
+                        .unwrap_or_default()
+                ));
+            }
+            alternative_scores.push((name, report.score));
+        }
         let solution = reports.next().expect("solution report");
         if solution.score < 100.0 {
             problems.push(format!(
@@ -155,10 +194,42 @@ pub fn verify(root: &Path, harness: &Harness, katas: &[&Kata]) -> Result<Vec<Kat
             skeleton_compiles,
             solution_score: solution.score,
             mutants: mutant_checks,
+            alternatives: alternative_scores,
             problems,
         });
     }
     Ok(checks)
+}
+
+/// Every `alternatives/<name>/` folder of a solution, as the solution's sources with the
+/// folder's files laid over `src/`.
+fn alternatives(solution_dir: &Path, solution: &Sources) -> Result<Vec<(String, Sources)>> {
+    let Ok(entries) = std::fs::read_dir(solution_dir.join("alternatives")) else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let dir = entry?.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let mut sources = solution.clone();
+        for file in std::fs::read_dir(&dir)? {
+            let file = file?.path();
+            if file.is_file() {
+                let name = file.file_name().expect("a file has a name");
+                sources.insert(Path::new("src").join(name), std::fs::read(&file)?);
+            }
+        }
+        let name = dir
+            .file_name()
+            .expect("a folder has a name")
+            .to_string_lossy()
+            .into_owned();
+        found.push((name, sources));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
 }
 
 fn failing(report: &KataReport) -> Vec<String> {
@@ -213,6 +284,14 @@ pub fn render(checks: &[KataCheck]) -> String {
                 out,
                 "  {mark} {:<34} [{}] caught by {by}{more}",
                 mutant.name, mutant.origin
+            );
+        }
+        for (name, score) in &check.alternatives {
+            let mark = if *score >= 100.0 { "✓" } else { "✗" };
+            let _ = writeln!(
+                out,
+                "  {mark} alternative {name} scores {}",
+                percent(*score)
             );
         }
         for problem in &check.problems {

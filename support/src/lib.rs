@@ -78,24 +78,54 @@ fn take_proof() -> Option<Proof> {
 /// Panics if called twice in one process under the checker: each test process proves
 /// exactly one test.
 pub fn graded<R>(body: impl FnOnce() -> R) -> R {
-    static TAKEN: Mutex<bool> = Mutex::new(false);
-    {
-        let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
-        if !*taken {
-            *taken = true;
-            *PROOF.lock().unwrap_or_else(|e| e.into_inner()) = take_proof();
-        } else if std::env::var_os(PROOF_FDS_ENV).is_some() {
-            panic!("kata_support::graded was called twice in one test process");
-        }
-    }
+    begin();
     let result = body();
+    prove();
+    result
+}
+
+/// [`graded`] for an async test body: the secret is taken before the body is first
+/// polled, and the pass is proven once it completes.
+///
+/// ```
+/// # async fn example() {
+/// kata_support::graded_async(async {
+///     assert_eq!(1 + 1, 2);
+/// })
+/// .await;
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// As [`graded`].
+pub async fn graded_async<F: std::future::Future>(body: F) -> F::Output {
+    begin();
+    let result = body.await;
+    prove();
+    result
+}
+
+/// Takes the secret, once per process.
+fn begin() {
+    static TAKEN: Mutex<bool> = Mutex::new(false);
+    let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
+    if !*taken {
+        *taken = true;
+        *PROOF.lock().unwrap_or_else(|e| e.into_inner()) = take_proof();
+    } else if std::env::var_os(PROOF_FDS_ENV).is_some() {
+        panic!("kata_support::graded was called twice in one test process");
+    }
+}
+
+/// Writes the secret back: the test body returned.
+fn prove() {
     if let Some(mut proof) = PROOF.lock().unwrap_or_else(|e| e.into_inner()).take() {
         // The checker reads this pipe after the process exits; a failed write simply
         // means no proof, which grades as a failure.
         let _ = proof.answer.write_all(&proof.secret);
         let _ = proof.answer.flush();
     }
-    result
 }
 
 /// A proptest configuration for graded tests: a fixed seed and no failure-persistence

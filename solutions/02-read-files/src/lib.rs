@@ -1,0 +1,146 @@
+//! # Kata 02 — reading files with a concurrency limit, reference solution
+//!
+//! [`read_files_with_limit`] reads many files with at most `limit` reads in flight and
+//! returns one result per path, in input order. It is a thin layer over
+//! [`map_with_limit`], which runs any async function over any iterator the same way.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use read_files_solution::read_files_with_limit;
+//!
+//! let results = read_files_with_limit(["Cargo.toml", "no-such-file"], 2).await?;
+//! assert!(results[0].as_ref().is_ok_and(|text| text.contains("[package]")));
+//! let missing = results[1].as_ref().unwrap_err();
+//! assert!(missing.to_string().contains("no-such-file"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How the limit is kept
+//!
+//! A pool of at most `limit` futures is polled together (a `FuturesUnordered`). The moment
+//! one finishes, the next item is taken from the iterator and its future joins the pool,
+//! so no slot idles while work waits — unlike reading in batches of `limit`, where one
+//! slow file holds up the whole batch. Items are taken from the iterator only when a slot
+//! is free, so a million paths never become a million futures at once. Each result is
+//! stored at its input index, so the output order does not depend on which read finishes
+//! first. Nothing is spawned: dropping the returned future drops the pool and with it every
+//! read still in flight.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+
+/// The error of a call with an unusable limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitError {
+    /// A limit of 0 would never start anything.
+    Zero,
+}
+
+impl fmt::Display for LimitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LimitError::Zero => f.write_str("the concurrency limit must be at least 1"),
+        }
+    }
+}
+
+impl std::error::Error for LimitError {}
+
+/// A file that could not be read, with its path.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct FileError {
+    /// The path as given.
+    pub path: PathBuf,
+    /// What went wrong. Content that is not UTF-8 is `io::ErrorKind::InvalidData`.
+    pub source: io::Error,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "failed to read {}: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for FileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Runs `f` on every item with at most `limit` of the returned futures in flight, and
+/// returns the outputs in the order of the items.
+///
+/// A new future is started the moment a running one finishes; items are taken from the
+/// iterator only then. Dropping the returned future drops every future still running.
+///
+/// # Errors
+///
+/// [`LimitError::Zero`] when `limit` is 0.
+pub async fn map_with_limit<I, F, Fut>(
+    items: I,
+    limit: usize,
+    mut f: F,
+) -> Result<Vec<Fut::Output>, LimitError>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    if limit == 0 {
+        return Err(LimitError::Zero);
+    }
+    let mut items = items.into_iter().enumerate();
+    let mut running = FuturesUnordered::new();
+    let mut outputs: Vec<Option<Fut::Output>> = Vec::new();
+    loop {
+        // Fill every free slot before waiting for the next completion.
+        while running.len() < limit {
+            let Some((index, item)) = items.next() else {
+                break;
+            };
+            outputs.push(None);
+            let future = f(item);
+            running.push(async move { (index, future.await) });
+        }
+        match running.next().await {
+            Some((index, output)) => outputs[index] = Some(output),
+            None => break, // Nothing running and nothing left to start.
+        }
+    }
+    Ok(outputs
+        .into_iter()
+        .map(|output| output.expect("every started item finished"))
+        .collect())
+}
+
+/// Reads every file in `paths` as UTF-8 text, at most `limit` at a time, and returns one
+/// result per path in input order. A file that cannot be read does not stop the others.
+///
+/// # Errors
+///
+/// [`LimitError::Zero`] when `limit` is 0. Per-file failures are the inner `Err`s.
+pub async fn read_files_with_limit<P: AsRef<Path>>(
+    paths: impl IntoIterator<Item = P>,
+    limit: usize,
+) -> Result<Vec<Result<String, FileError>>, LimitError> {
+    let paths = paths.into_iter().map(|path| path.as_ref().to_owned());
+    map_with_limit(paths, limit, |path| async move {
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|e| FileError {
+                path,
+                source: io::Error::new(io::ErrorKind::InvalidData, e),
+            }),
+            Err(source) => Err(FileError { path, source }),
+        }
+    })
+    .await
+}
