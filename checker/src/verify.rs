@@ -50,155 +50,159 @@ pub struct MutantCheck {
     pub score: f64,
 }
 
+/// What one graded variant is, for the self-check.
+enum Role {
+    Skeleton,
+    Solution,
+    Mutant(mutants::Mutant),
+    Alternative(String),
+}
+
 /// Checks `katas`, grading all their variants in one build.
 pub fn verify(root: &Path, harness: &Harness, katas: &[&Kata]) -> Result<Vec<KataCheck>> {
+    let mut checks = Vec::new();
     let mut attempts = Vec::new();
-    let mut setup_problems: Vec<Vec<String>> = Vec::new();
-    let mut names: Vec<(Vec<(String, String, String)>, Vec<String>)> = Vec::new();
-    for kata in katas {
-        let mut problems = Vec::new();
+    // Parallel to `attempts`: which check it belongs to, and what it is.
+    let mut roles: Vec<(usize, Role)> = Vec::new();
+    for (index, kata) in katas.iter().enumerate() {
         let skeleton = kata.skeleton_dir(root);
         let solution_dir = kata.solution_dir(root);
         let solution = read_sources(&solution_dir)?;
-        attempts.push(Attempt {
-            spec: SlotSpec {
-                kata,
-                variant: "skeleton".into(),
-                sources: read_sources(&skeleton)?,
-            },
-            label: relative(root, &skeleton),
-        });
-        let mut kata_mutants = Vec::new();
-        let all = mutants::load(&solution_dir)?;
-        if all.is_empty() {
-            problems.push(format!(
-                "{}/mutants.toml holds no mutant",
-                relative(root, &solution_dir)
-            ));
-        }
-        for mutant in all {
-            match mutant.apply(&solution) {
-                Ok(sources) => {
-                    attempts.push(Attempt {
-                        spec: SlotSpec {
-                            kata,
-                            variant: format!("mutant-{}", mutant.name),
-                            sources,
-                        },
-                        label: format!("mutant {}", mutant.name),
-                    });
-                    kata_mutants.push((mutant.name, mutant.origin, mutant.description));
-                }
-                Err(error) => problems.push(format!("{error:#}")),
-            }
-        }
-        let kata_alternatives = alternatives(&solution_dir, &solution)?;
-        for (name, sources) in &kata_alternatives {
+        let mut check = KataCheck {
+            id: kata.id.clone(),
+            skeleton_score: 0.0,
+            skeleton_compiles: false,
+            solution_score: 0.0,
+            mutants: Vec::new(),
+            alternatives: Vec::new(),
+            problems: Vec::new(),
+        };
+        let mut variant = |variant: String, label: String, sources: Sources, role: Role| {
             attempts.push(Attempt {
                 spec: SlotSpec {
                     kata,
-                    variant: format!("alternative-{name}"),
-                    sources: sources.clone(),
+                    variant,
+                    sources,
                 },
-                label: format!("alternative {name}"),
+                label,
             });
+            roles.push((index, role));
+        };
+        let skeleton_sources = read_sources(&skeleton)?;
+        variant(
+            "skeleton".into(),
+            relative(root, &skeleton),
+            skeleton_sources,
+            Role::Skeleton,
+        );
+        let all = mutants::load(&solution_dir)?;
+        if all.is_empty() {
+            let file = relative(root, &solution_dir.join("mutants.toml"));
+            check.problems.push(format!("{file} holds no mutant"));
         }
-        attempts.push(Attempt {
-            spec: SlotSpec {
-                kata,
-                variant: "solution".into(),
-                sources: solution,
-            },
-            label: relative(root, &solution_dir),
-        });
-        setup_problems.push(problems);
-        names.push((
-            kata_mutants,
-            kata_alternatives
-                .into_iter()
-                .map(|(name, _)| name)
-                .collect(),
-        ));
+        for mutant in all {
+            match mutant.apply(&solution) {
+                Ok(sources) => variant(
+                    format!("mutant-{}", mutant.name),
+                    format!("mutant {}", mutant.name),
+                    sources,
+                    Role::Mutant(mutant),
+                ),
+                Err(error) => check.problems.push(format!("{error:#}")),
+            }
+        }
+        for (name, sources) in alternatives(&solution_dir, &solution)? {
+            variant(
+                format!("alternative-{name}"),
+                format!("alternative {name}"),
+                sources,
+                Role::Alternative(name),
+            );
+        }
+        variant(
+            "solution".into(),
+            relative(root, &solution_dir),
+            solution,
+            Role::Solution,
+        );
+        checks.push(check);
     }
 
     let reports = grade::grade(harness, &attempts, Options::default())?;
-    let mut reports = reports.into_iter();
-    let mut checks = Vec::new();
-    for ((kata, mut problems), (kata_mutants, kata_alternatives)) in
-        katas.iter().zip(setup_problems).zip(names)
-    {
-        let skeleton = reports.next().expect("skeleton report");
-        let skeleton_compiles = skeleton.status != "error";
-        if !skeleton_compiles {
-            problems.push(format!(
-                "the skeleton does not compile with the hidden tests:\n{}",
-                skeleton.message.clone().unwrap_or_default()
-            ));
-        } else if skeleton.score > 0.0 {
-            problems.push(format!(
-                "the skeleton scores {} (must be 0); passing: {}. (If you are solving this kata \
-                 in place, that is expected: the self-check checks the workbook as shipped.)",
-                percent(skeleton.score),
-                passing(&skeleton).join(", ")
-            ));
+    for ((index, role), report) in roles.into_iter().zip(reports) {
+        assess(&mut checks[index], role, &report);
+    }
+    Ok(checks)
+}
+
+/// Records what one variant's report means for its kata's check.
+fn assess(check: &mut KataCheck, role: Role, report: &KataReport) {
+    let compiler_output = || report.message.clone().unwrap_or_default();
+    match role {
+        Role::Skeleton => {
+            check.skeleton_score = report.score;
+            check.skeleton_compiles = report.status != "error";
+            if !check.skeleton_compiles {
+                check.problems.push(format!(
+                    "the skeleton does not compile with the hidden tests:\n{}",
+                    compiler_output()
+                ));
+            } else if report.score > 0.0 {
+                check.problems.push(format!(
+                    "the skeleton scores {} (must be 0); passing: {}. (If you are solving this \
+                     kata in place, that is expected: the self-check checks the workbook as shipped.)",
+                    percent(report.score),
+                    passing(report).join(", ")
+                ));
+            }
         }
-        let mut mutant_checks = Vec::new();
-        for (name, origin, description) in kata_mutants {
-            let report = reports.next().expect("mutant report");
-            let caught_by = failing(&report);
-            if report.status == "error" {
-                problems.push(format!(
-                    "mutant `{name}` does not compile, so it proves nothing:\n{}",
-                    report.message.clone().unwrap_or_default()
+        Role::Solution => {
+            check.solution_score = report.score;
+            if report.score < 100.0 {
+                check.problems.push(format!(
+                    "the solution scores {}; not passing: {}\n{}",
+                    percent(report.score),
+                    failing(report).join(", "),
+                    compiler_output()
+                ));
+            }
+        }
+        Role::Mutant(mutant) => {
+            let caught_by = failing(report);
+            let compiles = report.status != "error";
+            if !compiles {
+                check.problems.push(format!(
+                    "mutant `{}` does not compile, so it proves nothing:\n{}",
+                    mutant.name,
+                    compiler_output()
                 ));
             } else if caught_by.is_empty() {
-                problems.push(format!("mutant `{name}` is not caught by any hidden test"));
+                check.problems.push(format!(
+                    "mutant `{}` is not caught by any hidden test",
+                    mutant.name
+                ));
             }
-            mutant_checks.push(MutantCheck {
-                name,
-                origin,
-                description,
-                caught: !caught_by.is_empty() && report.status != "error",
+            check.mutants.push(MutantCheck {
+                caught: compiles && !caught_by.is_empty(),
+                name: mutant.name,
+                origin: mutant.origin,
+                description: mutant.description,
                 caught_by,
                 score: report.score,
             });
         }
-        let mut alternative_scores = Vec::new();
-        for name in kata_alternatives {
-            let report = reports.next().expect("alternative report");
+        Role::Alternative(name) => {
             if report.score < 100.0 {
-                problems.push(format!(
-                    "the alternative solution `{name}` scores {}; not passing: {}{}",
+                check.problems.push(format!(
+                    "the alternative solution `{name}` scores {}; not passing: {}\n{}",
                     percent(report.score),
-                    failing(&report).join(", "),
-                    report
-                        .message
-                        .as_deref()
-                        .map(|m| format!("\n{m}"))
-                        .unwrap_or_default()
+                    failing(report).join(", "),
+                    compiler_output()
                 ));
             }
-            alternative_scores.push((name, report.score));
+            check.alternatives.push((name, report.score));
         }
-        let solution = reports.next().expect("solution report");
-        if solution.score < 100.0 {
-            problems.push(format!(
-                "the solution scores {}; not passing: {}",
-                percent(solution.score),
-                failing(&solution).join(", ")
-            ));
-        }
-        checks.push(KataCheck {
-            id: kata.id.clone(),
-            skeleton_score: skeleton.score,
-            skeleton_compiles,
-            solution_score: solution.score,
-            mutants: mutant_checks,
-            alternatives: alternative_scores,
-            problems,
-        });
     }
-    Ok(checks)
 }
 
 /// Every `alternatives/<name>/` folder of a solution, as the solution's sources with the
