@@ -1,0 +1,330 @@
+//! # Kata 07 — a hand-written stream with back-pressure, reference solution
+//!
+//! - [`RandomNumbers`]: a `Stream` of seeded pseudo-random [`Reading`]s, written by hand
+//!   (`poll_next`, no macro), with an optional delay before each reading.
+//! - [`Filter`] (made by [`filter`]): a hand-written adaptor that keeps the items a
+//!   predicate accepts.
+//! - [`encode`] and [`NdjsonDecoder`]: one JSON object per line, decoded correctly however
+//!   the bytes are cut into chunks.
+//! - [`pipeline`]: moves a stream's items to a slow consumer through a bounded buffer.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use futures::StreamExt;
+//! use random_stream_solution::{RandomNumbers, filter};
+//!
+//! let high: Vec<_> = filter(RandomNumbers::new(7, 100), |r| r.value > 0.5).collect().await;
+//! assert!(high.iter().all(|r| r.value > 0.5));
+//! assert!(high.windows(2).all(|w| w[0].index < w[1].index));
+//! # }
+//! ```
+//!
+//! # Back-pressure, pulled rather than pushed
+//!
+//! A Node readable stream *pushes*: `push()` returns `false` when the buffer is full and the
+//! stream is trusted to stop until `_read` is called again. A Rust `Stream` is *pulled*:
+//! nothing is produced unless someone calls `poll_next`, so a consumer that stops polling
+//! stops the producer, and a bounded channel between two tasks turns "the buffer is full"
+//! into a `send` that simply does not complete. The contract that makes this work is the
+//! waker: `poll_next` may return `Pending` only after arranging for the task to be woken
+//! when progress is possible — here, by polling the `Sleep` that ends the delay.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio::time::Sleep;
+
+/// One generated number.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    /// Position in the stream, from 0.
+    pub index: u64,
+    /// A pseudo-random number in `[0, 1)`.
+    pub value: f64,
+}
+
+/// A stream of `count` pseudo-random readings, the same for the same seed.
+///
+/// With [`with_delay`](Self::with_delay) it waits that long (on tokio's clock) before each
+/// reading. After the last reading it returns `None`, and keeps returning `None`.
+#[derive(Debug)]
+pub struct RandomNumbers {
+    state: u64,
+    next_index: u64,
+    count: u64,
+    delay: Option<Duration>,
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl RandomNumbers {
+    /// A stream of `count` readings generated from `seed`, with no delay.
+    pub fn new(seed: u64, count: u64) -> Self {
+        Self {
+            state: seed,
+            next_index: 0,
+            count,
+            delay: None,
+            sleep: None,
+        }
+    }
+
+    /// Waits `delay` before each reading.
+    #[must_use]
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// The next number of the SplitMix64 sequence, scaled to `[0, 1)`.
+    fn next_value(&mut self) -> f64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl Stream for RandomNumbers {
+    type Item = Reading;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Reading>> {
+        if self.next_index >= self.count {
+            return Poll::Ready(None); // Ended, and stays ended.
+        }
+        if let Some(delay) = self.delay {
+            let sleep = self
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(delay)));
+            // Polling the timer registers this task's waker with it: that is what makes
+            // returning `Pending` here correct.
+            ready!(sleep.as_mut().poll(cx));
+            self.sleep = None;
+        }
+        let reading = Reading {
+            index: self.next_index,
+            value: self.next_value(),
+        };
+        self.next_index += 1;
+        Poll::Ready(Some(reading))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = usize::try_from(self.count - self.next_index).unwrap_or(usize::MAX);
+        (left, Some(left))
+    }
+}
+
+/// A stream adaptor that yields only the items `predicate` accepts. Made by [`filter`].
+#[derive(Debug)]
+pub struct Filter<S, P> {
+    stream: S,
+    predicate: P,
+    done: bool,
+}
+
+/// Keeps the items of `stream` for which `predicate` returns `true`.
+pub fn filter<S, P>(stream: S, predicate: P) -> Filter<S, P>
+where
+    S: Stream + Unpin,
+    P: FnMut(&S::Item) -> bool,
+{
+    Filter {
+        stream,
+        predicate,
+        done: false,
+    }
+}
+
+impl<S, P> Stream for Filter<S, P>
+where
+    S: Stream + Unpin,
+    P: FnMut(&S::Item) -> bool + Unpin,
+{
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            // A rejected item means "poll again", not "return Pending": nobody would
+            // wake us for an item the inner stream already produced.
+            match ready!(this.stream.poll_next_unpin(cx)) {
+                Some(item) if (this.predicate)(&item) => return Poll::Ready(Some(item)),
+                Some(_) => {}
+                None => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+            }
+        }
+    }
+}
+
+/// One reading as an NDJSON line: a JSON object and a newline.
+pub fn encode(reading: &Reading) -> String {
+    let mut line = serde_json::to_string(reading).expect("a reading always serialises");
+    line.push('\n');
+    line
+}
+
+/// A line that is not a reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The line's number, from 1.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes NDJSON readings from chunks of bytes cut anywhere — in the middle of a line, a
+/// number or a multi-byte character. Blank lines are skipped.
+#[derive(Debug, Default)]
+pub struct NdjsonDecoder {
+    /// Bytes of the line not finished yet.
+    pending: Vec<u8>,
+    /// Lines seen so far.
+    lines: usize,
+}
+
+impl NdjsonDecoder {
+    /// A decoder that has seen nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds one chunk and returns the readings of every line it completes.
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] for the first completed line that is not a reading.
+    pub fn decode(&mut self, chunk: &[u8]) -> Result<Vec<Reading>, DecodeError> {
+        self.pending.extend_from_slice(chunk);
+        let mut readings = Vec::new();
+        let mut start = 0;
+        while let Some(end) = self.pending[start..].iter().position(|&b| b == b'\n') {
+            let line = &self.pending[start..start + end];
+            start += end + 1;
+            self.lines += 1;
+            if let Some(reading) = parse_line(line, self.lines)? {
+                readings.push(reading);
+            }
+        }
+        self.pending.drain(..start);
+        Ok(readings)
+    }
+
+    /// Ends the input.
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] if a last line is left without its newline and is not a reading.
+    pub fn finish(mut self) -> Result<Option<Reading>, DecodeError> {
+        let rest = std::mem::take(&mut self.pending);
+        parse_line(&rest, self.lines + 1)
+    }
+}
+
+fn parse_line(line: &[u8], number: usize) -> Result<Option<Reading>, DecodeError> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(line)
+        .map(Some)
+        .map_err(|e| DecodeError {
+            line: number,
+            message: e.to_string(),
+        })
+}
+
+/// Why a [`pipeline`] stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PipelineError<E> {
+    /// A buffer of 0 items cannot hold anything.
+    ZeroCapacity,
+    /// The source stream yielded an error.
+    Source(E),
+    /// The consumer returned an error.
+    Consumer(E),
+}
+
+impl<E: fmt::Display> fmt::Display for PipelineError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PipelineError::ZeroCapacity => f.write_str("the buffer capacity must be at least 1"),
+            PipelineError::Source(e) => write!(f, "the source failed: {e}"),
+            PipelineError::Consumer(e) => write!(f, "the consumer failed: {e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for PipelineError<E> {}
+
+/// Moves every item of `source` to `consume` through a buffer of at most `capacity` items,
+/// and returns how many were consumed.
+///
+/// The producer and the consumer run concurrently inside the returned future: when the
+/// buffer is full the producer waits (and stops polling `source`); when either side fails,
+/// the other stops; when the future is dropped, both stop. Nothing is spawned.
+///
+/// # Errors
+///
+/// [`PipelineError::ZeroCapacity`] for a capacity of 0; the first error of the source or
+/// the consumer otherwise.
+pub async fn pipeline<S, T, E, C, Fut>(
+    source: S,
+    capacity: usize,
+    mut consume: C,
+) -> Result<u64, PipelineError<E>>
+where
+    S: Stream<Item = Result<T, E>>,
+    C: FnMut(T) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
+    if capacity == 0 {
+        return Err(PipelineError::ZeroCapacity);
+    }
+    let (sender, mut receiver) = mpsc::channel(capacity);
+    let produce = async move {
+        let mut source = std::pin::pin!(source);
+        while let Some(item) = source.next().await {
+            let item = item.map_err(PipelineError::Source)?;
+            // Waits while the buffer is full: this is the back-pressure.
+            if sender.send(item).await.is_err() {
+                break; // The consumer is gone.
+            }
+        }
+        Ok(())
+    };
+    let consume = async {
+        let mut consumed = 0;
+        while let Some(item) = receiver.recv().await {
+            consume(item).await.map_err(PipelineError::Consumer)?;
+            consumed += 1;
+        }
+        Ok(consumed)
+    };
+    // Returns at the first error, dropping (and so stopping) the other side.
+    let ((), consumed) = tokio::try_join!(produce, consume)?;
+    Ok(consumed)
+}
