@@ -92,14 +92,11 @@ async fn a_rejected_item_does_not_stall_the_filter() {
             r.index % 2 == 1
         }));
         let mut seen = Vec::new();
-        loop {
-            match assert_ready!(
-                odd.poll_next(),
-                "an always-ready source makes the filter ready"
-            ) {
-                Some(reading) => seen.push(reading.index),
-                None => break,
-            }
+        while let Some(reading) = assert_ready!(
+            odd.poll_next(),
+            "an always-ready source makes the filter ready"
+        ) {
+            seen.push(reading.index);
         }
         assert_eq!(seen, [1, 3, 5, 7, 9]);
         assert_eq!(
