@@ -13,7 +13,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 fn readings(seed: u64, count: u64) -> Vec<Reading> {
-    futures::executor::block_on(RandomNumbers::new(seed, count).collect())
+    // Inside a runtime: an implementation may create its timer up front.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async { RandomNumbers::new(seed, count).collect().await })
 }
 
 /// Whether two lists of readings are the same: indices exactly, values to 1e-12 (a JSON
