@@ -39,7 +39,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             runtime.block_on(
                 futures::stream::iter(black_box(&paths))
-                    .map(|path| tokio::fs::read_to_string(path))
+                    .map(tokio::fs::read_to_string)
                     .buffered(LIMIT)
                     .collect::<Vec<_>>(),
             )
