@@ -41,10 +41,19 @@ pub struct Kata {
     /// One-line summary.
     pub summary: String,
     /// Hints, in order.
-    pub hints: Vec<String>,
+    pub hints: Vec<Hint>,
     /// Stages, in order.
     #[serde(rename = "stage")]
     pub stages: Vec<Stage>,
+}
+
+/// One hint and the stage it helps with.
+#[derive(Debug, Deserialize)]
+pub struct Hint {
+    /// The stage, from 1.
+    pub stage: usize,
+    /// The hint, in Markdown.
+    pub text: String,
 }
 
 /// One stage.
@@ -226,9 +235,11 @@ fn hints(kata: &Kata) -> String {
     let mut out = String::new();
     for (index, hint) in kata.hints.iter().enumerate() {
         out.push_str(&format!(
-            "<details class=\"hint\">\n<summary>Hint {} of {}</summary>\n\n{hint}\n\n</details>\n\n",
+            "<details class=\"hint\">\n<summary>Hint {} of {} (stage {})</summary>\n\n{}\n\n</details>\n\n",
             index + 1,
-            kata.hints.len()
+            kata.hints.len(),
+            hint.stage,
+            hint.text
         ));
     }
     out

@@ -165,8 +165,8 @@ fn report(
             passed += usize::from(ok);
             tests.push(TestReport {
                 name: job.name.clone(),
-                status,
-                outcome,
+                status: status.into(),
+                outcome: outcome.into(),
                 message: run.message.as_deref().map(|m| slot.rewrite_paths(m)),
                 output: (!ok && !run.output.is_empty()).then(|| slot.rewrite_paths(&run.output)),
                 task_id: index + 1,
@@ -204,7 +204,8 @@ fn report(
             "pass"
         } else {
             "fail"
-        },
+        }
+        .into(),
         message: (!compile_errors.is_empty()).then(|| {
             let trimmed: Vec<&str> = compile_errors.iter().map(|e| e.trim_end()).collect();
             trimmed.join("\n\n")

@@ -10,6 +10,7 @@
 //! - `grade`: build once, run every test on every core, score per stage.
 //! - `report`: the human report and the JSON (exercism v3 fields plus ours).
 //! - `mutants` and `verify`: the self-check.
+//! - `interview`: candidate bundles, the interviewer's records, reports.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,13 +21,14 @@ use clap::Parser;
 mod cli;
 mod grade;
 mod harness;
+mod interview;
 mod manifest;
 mod mutants;
 mod report;
 mod runner;
 mod verify;
 
-use cli::{Cli, Command, Format};
+use cli::{Cli, Command, Format, InterviewCommand};
 use grade::{Attempt, Options};
 use harness::{Harness, SlotSpec, read_sources};
 use manifest::Manifest;
@@ -92,6 +94,46 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("{}", next_step(kata, report, default_path));
                 }
                 Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Interview { action, records }) => {
+            let records = records.unwrap_or_else(|| root.join("interviews"));
+            match action {
+                InterviewCommand::New {
+                    kata,
+                    candidate,
+                    minutes,
+                    out,
+                    hints,
+                } => {
+                    let kata = manifest.find(&kata)?;
+                    let record =
+                        interview::new(&root, &records, kata, &candidate, minutes, hints, &out)?;
+                    println!(
+                        "Bundle for {} written to {} (session {}, {minutes} min from now).\n\
+                         Give the candidate that folder; grade it with `cargo kata interview grade {}`.",
+                        record.candidate,
+                        record.bundle.display(),
+                        record.id,
+                        out.display()
+                    );
+                }
+                InterviewCommand::Grade { dir } => {
+                    let (_, summary) = interview::grade(&root, &records, &manifest, &dir)?;
+                    print!("{summary}");
+                }
+                InterviewCommand::Report { dir, format, out } => {
+                    let text = interview::report(&root, &records, &manifest, &dir, format)?;
+                    match out {
+                        Some(path) => {
+                            std::fs::write(&path, text)
+                                .with_context(|| format!("failed to write {}", path.display()))?;
+                            println!("Report written to {}", path.display());
+                        }
+                        None => print!("{text}"),
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

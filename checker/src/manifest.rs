@@ -45,11 +45,7 @@ pub struct Kata {
     #[serde(rename = "crate")]
     pub crate_name: String,
     /// Hints, in the order they are opened.
-    #[expect(
-        dead_code,
-        reason = "read by the book; kept so the manifest is validated whole"
-    )]
-    pub hints: Vec<String>,
+    pub hints: Vec<Hint>,
     /// Harness `[dependencies]`.
     #[serde(default)]
     pub dependencies: toml::Table,
@@ -62,6 +58,16 @@ pub struct Kata {
     /// Stages, in order.
     #[serde(rename = "stage")]
     pub stages: Vec<Stage>,
+}
+
+/// One hint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hint {
+    /// The stage it helps with.
+    pub stage: usize,
+    /// The hint, in Markdown.
+    pub text: String,
 }
 
 /// One stage of a kata: one hidden test file.

@@ -3,17 +3,17 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::runner::Outcome;
 
 /// The graded result of one variant of one kata.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KataReport {
     /// Always 3: the exercism results format this follows.
     pub version: u32,
     /// `pass` (every test passed), `fail`, or `error` (the attempt did not compile).
-    pub status: &'static str,
+    pub status: String,
     /// Why the status is `error`: the compiler's diagnostics.
     pub message: Option<String>,
     /// Every hidden test, in stage order.
@@ -35,7 +35,7 @@ pub struct KataReport {
 }
 
 /// One stage's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageReport {
     /// 1-based.
     pub stage: usize,
@@ -52,14 +52,14 @@ pub struct StageReport {
 }
 
 /// One test's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestReport {
     /// `stage1::name`.
     pub name: String,
     /// `pass`, `fail` (an assertion failed) or `error` (timed out, crashed, did not compile).
-    pub status: &'static str,
+    pub status: String,
     /// Precisely what happened: `passed`, `failed`, `timed-out`, `crashed`, `not-compiled`.
-    pub outcome: &'static str,
+    pub outcome: String,
     /// Why it did not pass.
     pub message: Option<String>,
     /// What the test printed (cut at 64 KiB), for tests that did not pass.
