@@ -1,0 +1,349 @@
+//! # Kata 10 — a circuit breaker
+//!
+//! Build [`CircuitBreaker`]: it stands between a caller and a service that may be failing.
+//! While **closed** it lets calls through and counts consecutive failures; at
+//! [`Config::failure_threshold`] it **opens** and fails fast, without calling the service,
+//! for [`Config::reset_timeout`]. Then it is **half-open**: at most
+//! [`Config::half_open_max_calls`] trial calls at a time go through; after
+//! [`Config::success_threshold`] successes it closes again, and one failure reopens it.
+//!
+//! ```no_run
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use circuit_breaker::{BreakerError, CircuitBreaker, Config, State};
+//!
+//! let breaker = CircuitBreaker::new(Config { failure_threshold: 2, ..Config::default() }).unwrap();
+//! for _ in 0..2 {
+//!     let _: Result<(), _> = breaker.call(|| async { Err("service down") }).await;
+//! }
+//! assert_eq!(breaker.state(), State::Open);
+//! let rejected: Result<(), BreakerError<&str>> = breaker.call(|| async { Ok(()) }).await;
+//! assert!(matches!(rejected, Err(BreakerError::Open)));
+//! # }
+//! ```
+//!
+//! Every `// TODO:` marks a place to write code. Run the examples with
+//! `cargo test -p circuit-breaker`, and grade the kata with `cargo kata grade circuit-breaker`.
+//!
+//! # Stages
+//!
+//! 1. Closed → open after consecutive failures, fail fast, half-open after the reset
+//!    timeout, closed after enough successes, reopened by a failed trial; transitions
+//!    reported with the right `from` and `to`; counts of 0 refused.
+//! 2. Call timeout (cancels, counts as a failure), an error predicate, the half-open trial
+//!    limit, one open → half-open event, a registry by name; checked against a model.
+//! 3. Thread safety, checked with loom: build the state from the `sync` module's types.
+
+// TODO: delete this line once everything is written: it silences the warnings about
+// the unfinished code (unused arguments and fields).
+#![allow(unused)]
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod sync;
+
+/// A source of the current time.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> Instant;
+}
+
+/// tokio's clock: real time, or the paused, hand-advanced time of tokio's test utilities.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioClock;
+
+impl Clock for TokioClock {
+    fn now(&self) -> Instant {
+        // TODO: implement TokioClock::now.
+        todo!("TokioClock::now")
+    }
+}
+
+/// How a breaker behaves. Every count must be at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Consecutive failures that open a closed breaker. Default 5.
+    pub failure_threshold: u32,
+    /// Successful trial calls that close a half-open breaker. Default 2.
+    pub success_threshold: u32,
+    /// How long an open breaker fails fast before it allows trial calls. Default 30 s.
+    pub reset_timeout: Duration,
+    /// Trial calls allowed at the same time while half-open. Default 1.
+    pub half_open_max_calls: u32,
+    /// A call running longer than this is cancelled and counts as a failure. Default none.
+    pub call_timeout: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            success_threshold: 2,
+            reset_timeout: Duration::from_secs(30),
+            half_open_max_calls: 1,
+            call_timeout: None,
+        }
+    }
+}
+
+/// A configuration the breaker cannot work with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `failure_threshold` is 0.
+    ZeroFailureThreshold,
+    /// `success_threshold` is 0.
+    ZeroSuccessThreshold,
+    /// `half_open_max_calls` is 0.
+    ZeroHalfOpenCalls,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConfigError::ZeroFailureThreshold => "failure_threshold must be at least 1",
+            ConfigError::ZeroSuccessThreshold => "success_threshold must be at least 1",
+            ConfigError::ZeroHalfOpenCalls => "half_open_max_calls must be at least 1",
+        })
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The breaker's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Calls go through; consecutive failures are counted.
+    Closed,
+    /// Calls fail fast.
+    Open,
+    /// A limited number of trial calls go through.
+    HalfOpen,
+}
+
+/// A change of state, as listeners see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// The state before.
+    pub from: State,
+    /// The state after.
+    pub to: State,
+}
+
+/// Why a call through the breaker did not return the service's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BreakerError<E> {
+    /// The breaker is open (or half-open with every trial slot taken): the call was not made.
+    Open,
+    /// The call took longer than `call_timeout` and was cancelled.
+    Timeout,
+    /// The call returned this error.
+    Inner(E),
+}
+
+impl<E: fmt::Display> fmt::Display for BreakerError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BreakerError::Open => f.write_str("the circuit breaker is open"),
+            BreakerError::Timeout => f.write_str("the call timed out"),
+            BreakerError::Inner(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for BreakerError<E> {}
+
+/// [`CircuitBreaker::try_acquire`] found no room for a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rejected;
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the circuit breaker rejected the call")
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+/// A circuit breaker. Share it with an `Arc`; every method takes `&self`.
+pub struct CircuitBreaker {
+    // TODO: choose the fields: the configuration, the clock, the state behind a
+    // `sync::Mutex`, the listeners.
+    _todo: (),
+}
+
+impl fmt::Debug for CircuitBreaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreaker").finish_non_exhaustive()
+    }
+}
+
+/// The right to make one call, from [`CircuitBreaker::try_acquire`]. Report the outcome
+/// with [`success`](Self::success) or [`failure`](Self::failure); dropping it reports
+/// nothing and only frees its slot.
+#[derive(Debug)]
+#[must_use = "report the call's outcome with success() or failure()"]
+pub struct Permit<'a> {
+    // TODO: choose the fields.
+    _todo: PhantomData<&'a CircuitBreaker>,
+}
+
+impl Permit<'_> {
+    /// The call succeeded.
+    pub fn success(mut self) {
+        // TODO: implement Permit::success.
+        todo!("Permit::success")
+    }
+
+    /// The call failed.
+    pub fn failure(mut self) {
+        // TODO: implement Permit::failure.
+        todo!("Permit::failure")
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        // TODO: a permit dropped without an outcome must still free its half-open slot.
+    }
+}
+
+impl CircuitBreaker {
+    /// A closed breaker on tokio's clock.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when a count in `config` is 0.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        Self::with_clock(config, Arc::new(TokioClock))
+    }
+
+    /// A closed breaker on the given clock.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when a count in `config` is 0.
+    pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        // TODO: implement CircuitBreaker::with_clock.
+        todo!("CircuitBreaker::with_clock")
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        // TODO: implement CircuitBreaker::config.
+        todo!("CircuitBreaker::config")
+    }
+
+    /// Calls `listener` on every change of state, after the change.
+    pub fn on_transition(&self, listener: impl Fn(Transition) + Send + Sync + 'static) {
+        // TODO: implement CircuitBreaker::on_transition.
+        todo!("CircuitBreaker::on_transition")
+    }
+
+    /// The current state (an open breaker whose reset timeout has passed is half-open).
+    pub fn state(&self) -> State {
+        // TODO: implement CircuitBreaker::state.
+        todo!("CircuitBreaker::state")
+    }
+
+    /// Asks for room for one call.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejected`] while open, or while half-open with every trial slot taken.
+    pub fn try_acquire(&self) -> Result<Permit<'_>, Rejected> {
+        // TODO: implement CircuitBreaker::try_acquire.
+        todo!("CircuitBreaker::try_acquire")
+    }
+
+    /// Makes a call through the breaker; every `Err` counts as a failure.
+    ///
+    /// # Errors
+    ///
+    /// [`BreakerError::Open`] without calling `f` when the breaker rejects the call;
+    /// [`BreakerError::Timeout`] when it ran past `call_timeout` (it is dropped, which
+    /// cancels it); [`BreakerError::Inner`] with the call's own error.
+    pub async fn call<T, E, Fut>(&self, f: impl FnOnce() -> Fut) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        self.call_with(f, |_| true).await
+    }
+
+    /// Like [`call`](Self::call), but only errors for which `is_failure` returns `true`
+    /// count as failures; the others count as neither success nor failure.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    pub async fn call_with<T, E, Fut>(
+        &self,
+        f: impl FnOnce() -> Fut,
+        is_failure: impl Fn(&E) -> bool,
+    ) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        // TODO: implement CircuitBreaker::call_with.
+        todo!("CircuitBreaker::call_with")
+    }
+}
+
+/// Breakers by name, created on first use and shared afterwards.
+pub struct Registry {
+    // TODO: choose the fields.
+    _todo: PhantomData<HashMap<String, Arc<CircuitBreaker>>>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry").finish_non_exhaustive()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Registry {
+    /// An empty registry whose breakers use tokio's clock.
+    pub fn new() -> Self {
+        Self::with_clock(Arc::new(TokioClock))
+    }
+
+    /// An empty registry whose breakers use `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        // TODO: implement Registry::with_clock.
+        todo!("Registry::with_clock")
+    }
+
+    /// The breaker called `name`, created with `config` if there is none yet (an existing
+    /// breaker keeps its own configuration).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the breaker must be created and `config` is invalid.
+    pub fn get_or_create(
+        &self,
+        name: &str,
+        config: Config,
+    ) -> Result<Arc<CircuitBreaker>, ConfigError> {
+        // TODO: implement Registry::get_or_create.
+        todo!("Registry::get_or_create")
+    }
+
+    /// The breaker called `name`, if it exists.
+    pub fn get(&self, name: &str) -> Option<Arc<CircuitBreaker>> {
+        // TODO: implement Registry::get.
+        todo!("Registry::get")
+    }
+}

@@ -1,0 +1,527 @@
+//! # Kata 10 — a circuit breaker, reference solution
+//!
+//! A [`CircuitBreaker`] stands between a caller and a service that may be failing. While
+//! **closed** it lets calls through and counts consecutive failures; at
+//! [`Config::failure_threshold`] it **opens** and fails fast, without calling the service,
+//! for [`Config::reset_timeout`]. Then it is **half-open**: at most
+//! [`Config::half_open_max_calls`] trial calls at a time go through; after
+//! [`Config::success_threshold`] successes it closes again, and one failure reopens it.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use circuit_breaker_solution::{BreakerError, CircuitBreaker, Config, State};
+//!
+//! let breaker = CircuitBreaker::new(Config { failure_threshold: 2, ..Config::default() })
+//!     .expect("a valid configuration");
+//! for _ in 0..2 {
+//!     let failed: Result<(), _> = breaker.call(|| async { Err("service down") }).await;
+//!     assert!(matches!(failed, Err(BreakerError::Inner("service down"))));
+//! }
+//! assert_eq!(breaker.state(), State::Open);
+//! let rejected: Result<(), BreakerError<&str>> = breaker.call(|| async { Ok(()) }).await;
+//! assert!(matches!(rejected, Err(BreakerError::Open)));
+//! # }
+//! ```
+//!
+//! # Design
+//!
+//! Time comes from a [`Clock`], so tests move it by hand. All state sits behind one mutex
+//! and every change goes through one function, `transition`, which records `from` *before*
+//! it assigns `to`, bumps a *generation* and resets the counters. A [`Permit`] remembers the
+//! generation it was issued in; the outcome of a call that started before the breaker
+//! changed state is ignored, and its half-open slot was already freed by the reset. The move
+//! from open to half-open happens lazily, when someone asks (a call, or [`state`]), and only
+//! there — no timer races it. Listeners are called after the lock is released, so they may
+//! use the breaker.
+//!
+//! [`state`]: CircuitBreaker::state
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+mod sync;
+
+use sync::Mutex;
+
+/// A source of the current time.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> Instant;
+}
+
+/// tokio's clock: real time, or the paused, hand-advanced time of tokio's test utilities.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioClock;
+
+impl Clock for TokioClock {
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}
+
+/// How a breaker behaves. Every count must be at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Consecutive failures that open a closed breaker. Default 5.
+    pub failure_threshold: u32,
+    /// Successful trial calls that close a half-open breaker. Default 2.
+    pub success_threshold: u32,
+    /// How long an open breaker fails fast before it allows trial calls. Default 30 s.
+    pub reset_timeout: Duration,
+    /// Trial calls allowed at the same time while half-open. Default 1.
+    pub half_open_max_calls: u32,
+    /// A call running longer than this is cancelled and counts as a failure. Default none.
+    pub call_timeout: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            success_threshold: 2,
+            reset_timeout: Duration::from_secs(30),
+            half_open_max_calls: 1,
+            call_timeout: None,
+        }
+    }
+}
+
+/// A configuration the breaker cannot work with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `failure_threshold` is 0.
+    ZeroFailureThreshold,
+    /// `success_threshold` is 0.
+    ZeroSuccessThreshold,
+    /// `half_open_max_calls` is 0.
+    ZeroHalfOpenCalls,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConfigError::ZeroFailureThreshold => "failure_threshold must be at least 1",
+            ConfigError::ZeroSuccessThreshold => "success_threshold must be at least 1",
+            ConfigError::ZeroHalfOpenCalls => "half_open_max_calls must be at least 1",
+        })
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The breaker's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Calls go through; consecutive failures are counted.
+    Closed,
+    /// Calls fail fast.
+    Open,
+    /// A limited number of trial calls go through.
+    HalfOpen,
+}
+
+/// A change of state, as listeners see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// The state before.
+    pub from: State,
+    /// The state after.
+    pub to: State,
+}
+
+/// Why a call through the breaker did not return the service's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BreakerError<E> {
+    /// The breaker is open (or half-open with every trial slot taken): the call was not made.
+    Open,
+    /// The call took longer than `call_timeout` and was cancelled.
+    Timeout,
+    /// The call returned this error.
+    Inner(E),
+}
+
+impl<E: fmt::Display> fmt::Display for BreakerError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BreakerError::Open => f.write_str("the circuit breaker is open"),
+            BreakerError::Timeout => f.write_str("the call timed out"),
+            BreakerError::Inner(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for BreakerError<E> {}
+
+/// [`CircuitBreaker::try_acquire`] found no room for a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rejected;
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the circuit breaker rejected the call")
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+/// Everything the mutex guards.
+#[derive(Debug, Clone)]
+struct Inner {
+    state: State,
+    /// Consecutive failures while closed.
+    failures: u32,
+    /// Successful trials while half-open.
+    successes: u32,
+    /// Trial calls running while half-open.
+    in_flight: u32,
+    opened_at: Instant,
+    /// Changes on every transition; permits of an older generation are stale.
+    generation: u64,
+}
+
+type Listener = Arc<dyn Fn(Transition) + Send + Sync>;
+
+/// A circuit breaker. Share it with an `Arc`; every method takes `&self`.
+pub struct CircuitBreaker {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    inner: Mutex<Inner>,
+    listeners: Mutex<Vec<Listener>>,
+}
+
+impl fmt::Debug for CircuitBreaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CircuitBreaker")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The right to make one call, from [`CircuitBreaker::try_acquire`]. Report the outcome
+/// with [`success`](Self::success) or [`failure`](Self::failure); dropping it reports
+/// nothing and only frees its slot.
+#[derive(Debug)]
+#[must_use = "report the call's outcome with success() or failure()"]
+pub struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    generation: u64,
+    trial: bool,
+    reported: bool,
+}
+
+impl Permit<'_> {
+    /// The call succeeded.
+    pub fn success(mut self) {
+        self.reported = true;
+        self.breaker.record(self.generation, self.trial, Some(true));
+    }
+
+    /// The call failed.
+    pub fn failure(mut self) {
+        self.reported = true;
+        self.breaker
+            .record(self.generation, self.trial, Some(false));
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if !self.reported {
+            self.breaker.record(self.generation, self.trial, None);
+        }
+    }
+}
+
+impl CircuitBreaker {
+    /// A closed breaker on tokio's clock.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when a count in `config` is 0.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        Self::with_clock(config, Arc::new(TokioClock))
+    }
+
+    /// A closed breaker on the given clock.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when a count in `config` is 0.
+    pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        if config.failure_threshold == 0 {
+            return Err(ConfigError::ZeroFailureThreshold);
+        }
+        if config.success_threshold == 0 {
+            return Err(ConfigError::ZeroSuccessThreshold);
+        }
+        if config.half_open_max_calls == 0 {
+            return Err(ConfigError::ZeroHalfOpenCalls);
+        }
+        let now = clock.now();
+        Ok(Self {
+            config,
+            clock,
+            inner: Mutex::new(Inner {
+                state: State::Closed,
+                failures: 0,
+                successes: 0,
+                in_flight: 0,
+                opened_at: now,
+                generation: 0,
+            }),
+            listeners: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Calls `listener` on every change of state, after the change.
+    pub fn on_transition(&self, listener: impl Fn(Transition) + Send + Sync + 'static) {
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Arc::new(listener));
+    }
+
+    /// The current state (an open breaker whose reset timeout has passed is half-open).
+    pub fn state(&self) -> State {
+        self.with_inner(|inner, _, _| inner.state)
+    }
+
+    /// Asks for room for one call.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejected`] while open, or while half-open with every trial slot taken.
+    pub fn try_acquire(&self) -> Result<Permit<'_>, Rejected> {
+        let config = self.config;
+        let granted = self.with_inner(|inner, _, _| match inner.state {
+            State::Closed => Some((inner.generation, false)),
+            State::Open => None,
+            State::HalfOpen if inner.in_flight < config.half_open_max_calls => {
+                inner.in_flight += 1;
+                Some((inner.generation, true))
+            }
+            State::HalfOpen => None,
+        });
+        let (generation, trial) = granted.ok_or(Rejected)?;
+        Ok(Permit {
+            breaker: self,
+            generation,
+            trial,
+            reported: false,
+        })
+    }
+
+    /// Makes a call through the breaker; every `Err` counts as a failure.
+    ///
+    /// # Errors
+    ///
+    /// [`BreakerError::Open`] without calling `f` when the breaker rejects the call;
+    /// [`BreakerError::Timeout`] when it ran past `call_timeout` (it is dropped, which
+    /// cancels it); [`BreakerError::Inner`] with the call's own error.
+    pub async fn call<T, E, Fut>(&self, f: impl FnOnce() -> Fut) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        self.call_with(f, |_| true).await
+    }
+
+    /// Like [`call`](Self::call), but only errors for which `is_failure` returns `true`
+    /// count as failures; the others count as neither success nor failure.
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    pub async fn call_with<T, E, Fut>(
+        &self,
+        f: impl FnOnce() -> Fut,
+        is_failure: impl Fn(&E) -> bool,
+    ) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let permit = self.try_acquire().map_err(|Rejected| BreakerError::Open)?;
+        let outcome = match self.config.call_timeout {
+            Some(limit) => match tokio::time::timeout(limit, f()).await {
+                Ok(outcome) => outcome,
+                Err(_elapsed) => {
+                    permit.failure();
+                    return Err(BreakerError::Timeout);
+                }
+            },
+            None => f().await,
+        };
+        match outcome {
+            Ok(value) => {
+                permit.success();
+                Ok(value)
+            }
+            Err(error) => {
+                if is_failure(&error) {
+                    permit.failure();
+                } else {
+                    drop(permit);
+                }
+                Err(BreakerError::Inner(error))
+            }
+        }
+    }
+
+    /// Runs `f` on the state under the lock, after the lazy open → half-open step, then
+    /// tells the listeners about every transition, outside the lock.
+    fn with_inner<R>(&self, f: impl FnOnce(&mut Inner, Instant, &mut Vec<Transition>) -> R) -> R {
+        let now = self.clock.now();
+        let mut events = Vec::new();
+        let result = {
+            let mut inner = self
+                .inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if inner.state == State::Open
+                && now.saturating_duration_since(inner.opened_at) >= self.config.reset_timeout
+            {
+                transition(&mut inner, State::HalfOpen, now, &mut events);
+            }
+            f(&mut inner, now, &mut events)
+        };
+        self.notify(&events);
+        result
+    }
+
+    /// Records the outcome of a call made with a permit of `generation`; `None` means the
+    /// permit was dropped without an outcome.
+    fn record(&self, generation: u64, trial: bool, success: Option<bool>) {
+        let config = self.config;
+        self.with_inner(|inner, now, events| {
+            if generation != inner.generation {
+                return; // Issued before the last transition: stale, and its slot was reset.
+            }
+            if trial {
+                inner.in_flight -= 1;
+            }
+            match (inner.state, success) {
+                (_, None) | (State::Open, _) => {}
+                (State::Closed, Some(true)) => inner.failures = 0,
+                (State::Closed, Some(false)) => {
+                    inner.failures += 1;
+                    if inner.failures >= config.failure_threshold {
+                        transition(inner, State::Open, now, events);
+                    }
+                }
+                (State::HalfOpen, Some(true)) => {
+                    inner.successes += 1;
+                    if inner.successes >= config.success_threshold {
+                        transition(inner, State::Closed, now, events);
+                    }
+                }
+                (State::HalfOpen, Some(false)) => transition(inner, State::Open, now, events),
+            }
+        });
+    }
+
+    fn notify(&self, events: &[Transition]) {
+        if events.is_empty() {
+            return;
+        }
+        let listeners = self
+            .listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        for event in events {
+            for listener in &listeners {
+                listener(*event);
+            }
+        }
+    }
+}
+
+/// The one place the state changes: `from` is read before `to` is assigned.
+fn transition(inner: &mut Inner, to: State, now: Instant, events: &mut Vec<Transition>) {
+    let from = inner.state;
+    inner.state = to;
+    inner.generation += 1;
+    inner.failures = 0;
+    inner.successes = 0;
+    inner.in_flight = 0;
+    if to == State::Open {
+        inner.opened_at = now;
+    }
+    events.push(Transition { from, to });
+}
+
+/// Breakers by name, created on first use and shared afterwards.
+pub struct Registry {
+    clock: Arc<dyn Clock>,
+    breakers: Mutex<HashMap<String, Arc<CircuitBreaker>>>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry").finish_non_exhaustive()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Registry {
+    /// An empty registry whose breakers use tokio's clock.
+    pub fn new() -> Self {
+        Self::with_clock(Arc::new(TokioClock))
+    }
+
+    /// An empty registry whose breakers use `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            breakers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The breaker called `name`, created with `config` if there is none yet (an existing
+    /// breaker keeps its own configuration).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when the breaker must be created and `config` is invalid.
+    pub fn get_or_create(
+        &self,
+        name: &str,
+        config: Config,
+    ) -> Result<Arc<CircuitBreaker>, ConfigError> {
+        let mut breakers = self
+            .breakers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(breaker) = breakers.get(name) {
+            return Ok(Arc::clone(breaker));
+        }
+        let breaker = Arc::new(CircuitBreaker::with_clock(config, Arc::clone(&self.clock))?);
+        breakers.insert(name.to_owned(), Arc::clone(&breaker));
+        Ok(breaker)
+    }
+
+    /// The breaker called `name`, if it exists.
+    pub fn get(&self, name: &str) -> Option<Arc<CircuitBreaker>> {
+        self.breakers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+}
