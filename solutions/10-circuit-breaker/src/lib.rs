@@ -379,21 +379,26 @@ impl CircuitBreaker {
     }
 
     /// Runs `f` on the state under the lock, after the lazy open → half-open step, then
-    /// tells the listeners about every transition, outside the lock.
-    fn with_inner<R>(&self, f: impl FnOnce(&mut Inner, Instant, &mut Vec<Transition>) -> R) -> R {
-        let now = self.clock.now();
+    /// tells the listeners about every transition, outside the lock. The clock is read only
+    /// when a decision needs the time, which keeps the closed fast path cheap.
+    fn with_inner<R>(
+        &self,
+        f: impl FnOnce(&mut Inner, &dyn Clock, &mut Vec<Transition>) -> R,
+    ) -> R {
+        let clock = &*self.clock;
         let mut events = Vec::new();
         let result = {
             let mut inner = self
                 .inner
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if inner.state == State::Open
-                && now.saturating_duration_since(inner.opened_at) >= self.config.reset_timeout
-            {
-                transition(&mut inner, State::HalfOpen, now, &mut events);
+            if inner.state == State::Open {
+                let now = clock.now();
+                if now.saturating_duration_since(inner.opened_at) >= self.config.reset_timeout {
+                    transition(&mut inner, State::HalfOpen, now, &mut events);
+                }
             }
-            f(&mut inner, now, &mut events)
+            f(&mut inner, clock, &mut events)
         };
         self.notify(&events);
         result
@@ -403,7 +408,7 @@ impl CircuitBreaker {
     /// permit was dropped without an outcome.
     fn record(&self, generation: u64, trial: bool, success: Option<bool>) {
         let config = self.config;
-        self.with_inner(|inner, now, events| {
+        self.with_inner(|inner, clock, events| {
             if generation != inner.generation {
                 return; // Issued before the last transition: stale, and its slot was reset.
             }
@@ -416,16 +421,18 @@ impl CircuitBreaker {
                 (State::Closed, Some(false)) => {
                     inner.failures += 1;
                     if inner.failures >= config.failure_threshold {
-                        transition(inner, State::Open, now, events);
+                        transition(inner, State::Open, clock.now(), events);
                     }
                 }
                 (State::HalfOpen, Some(true)) => {
                     inner.successes += 1;
                     if inner.successes >= config.success_threshold {
-                        transition(inner, State::Closed, now, events);
+                        transition(inner, State::Closed, clock.now(), events);
                     }
                 }
-                (State::HalfOpen, Some(false)) => transition(inner, State::Open, now, events),
+                (State::HalfOpen, Some(false)) => {
+                    transition(inner, State::Open, clock.now(), events);
+                }
             }
         });
     }
