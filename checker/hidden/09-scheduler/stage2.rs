@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, mi, 0).unwrap()
+    NaiveDate::from_ymd_opt(y, mo, d)
+        .unwrap()
+        .and_hms_opt(h, mi, 0)
+        .unwrap()
 }
 
 fn start() -> NaiveDateTime {
@@ -29,7 +32,13 @@ struct Gauge {
 }
 
 /// A job that takes `length` and records itself in `gauge`.
-fn job(gauge: &Arc<Gauge>, length: Duration) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync + 'static {
+fn job(
+    gauge: &Arc<Gauge>,
+    length: Duration,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
++ Send
++ Sync
++ 'static {
     let gauge = Arc::clone(gauge);
     move || {
         let gauge = Arc::clone(&gauge);
@@ -57,7 +66,13 @@ async fn an_interval_job_runs_every_interval() {
     graded_async(async {
         let scheduler = Scheduler::start(4, start());
         let gauge = Arc::new(Gauge::default());
-        let id = scheduler.add("tick", Trigger::Every(secs(10)), job(&gauge, Duration::ZERO)).expect("added");
+        let id = scheduler
+            .add(
+                "tick",
+                Trigger::Every(secs(10)),
+                job(&gauge, Duration::ZERO),
+            )
+            .expect("added");
         wait(secs(35)).await;
         assert_eq!(runs(&scheduler, id), 3, "at 10, 20 and 30 s");
         wait(secs(10)).await;
@@ -72,8 +87,17 @@ async fn a_cron_job_runs_at_the_matching_minutes() {
         let scheduler = Scheduler::start(4, start());
         let gauge = Arc::new(Gauge::default());
         let schedule = "*/15 * * * *".parse().expect("valid");
-        let id = scheduler.add("quarterly", Trigger::Cron(schedule), job(&gauge, Duration::ZERO)).expect("added");
-        assert_eq!(scheduler.status(id).expect("exists").next_run, Some(at(2026, 3, 2, 8, 15)));
+        let id = scheduler
+            .add(
+                "quarterly",
+                Trigger::Cron(schedule),
+                job(&gauge, Duration::ZERO),
+            )
+            .expect("added");
+        assert_eq!(
+            scheduler.status(id).expect("exists").next_run,
+            Some(at(2026, 3, 2, 8, 15))
+        );
         wait(secs(50 * 60)).await;
         let status = scheduler.status(id).expect("exists");
         assert_eq!(status.runs, 3, "at 8:15, 8:30 and 8:45");
@@ -89,11 +113,21 @@ async fn no_more_than_the_limit_run_at_once() {
         let scheduler = Scheduler::start(2, start());
         let gauge = Arc::new(Gauge::default());
         for n in 0..5 {
-            scheduler.add(&format!("job {n}"), Trigger::Every(secs(10)), job(&gauge, secs(25))).expect("added");
+            scheduler
+                .add(
+                    &format!("job {n}"),
+                    Trigger::Every(secs(10)),
+                    job(&gauge, secs(25)),
+                )
+                .expect("added");
         }
         wait(secs(120)).await;
         assert_eq!(gauge.max.load(Ordering::SeqCst), 2, "five jobs, two slots");
-        assert!(gauge.done.load(Ordering::SeqCst) >= 6, "the slots are used: {} runs", gauge.done.load(Ordering::SeqCst));
+        assert!(
+            gauge.done.load(Ordering::SeqCst) >= 6,
+            "the slots are used: {} runs",
+            gauge.done.load(Ordering::SeqCst)
+        );
     })
     .await;
 }
@@ -103,12 +137,24 @@ async fn a_job_still_running_is_not_started_again() {
     graded_async(async {
         let scheduler = Scheduler::start(4, start());
         let gauge = Arc::new(Gauge::default());
-        let id = scheduler.add("slow", Trigger::Every(secs(10)), job(&gauge, secs(25))).expect("added");
+        let id = scheduler
+            .add("slow", Trigger::Every(secs(10)), job(&gauge, secs(25)))
+            .expect("added");
         wait(secs(61)).await;
         let status = scheduler.status(id).expect("exists");
-        assert_eq!(gauge.max.load(Ordering::SeqCst), 1, "two runs of one job overlapped");
-        assert!(status.skipped >= 2, "due times that found it running are skipped: {status:?}");
-        assert!(status.running, "the run started at 40 s is still going at 61 s");
+        assert_eq!(
+            gauge.max.load(Ordering::SeqCst),
+            1,
+            "two runs of one job overlapped"
+        );
+        assert!(
+            status.skipped >= 2,
+            "due times that found it running are skipped: {status:?}"
+        );
+        assert!(
+            status.running,
+            "the run started at 40 s is still going at 61 s"
+        );
         assert_eq!(status.runs, 1, "only the run of 10–35 s has finished");
     })
     .await;
@@ -119,7 +165,13 @@ async fn pause_and_resume() {
     graded_async(async {
         let scheduler = Scheduler::start(4, start());
         let gauge = Arc::new(Gauge::default());
-        let id = scheduler.add("tick", Trigger::Every(secs(10)), job(&gauge, Duration::ZERO)).expect("added");
+        let id = scheduler
+            .add(
+                "tick",
+                Trigger::Every(secs(10)),
+                job(&gauge, Duration::ZERO),
+            )
+            .expect("added");
         wait(secs(25)).await;
         assert_eq!(runs(&scheduler, id), 2);
         assert!(scheduler.pause(id));
@@ -139,14 +191,33 @@ async fn cancel_removes_the_job() {
     graded_async(async {
         let scheduler = Scheduler::start(4, start());
         let gauge = Arc::new(Gauge::default());
-        let id = scheduler.add("tick", Trigger::Every(secs(10)), job(&gauge, Duration::ZERO)).expect("added");
-        let other = scheduler.add("other", Trigger::Every(secs(10)), job(&gauge, Duration::ZERO)).expect("added");
+        let id = scheduler
+            .add(
+                "tick",
+                Trigger::Every(secs(10)),
+                job(&gauge, Duration::ZERO),
+            )
+            .expect("added");
+        let other = scheduler
+            .add(
+                "other",
+                Trigger::Every(secs(10)),
+                job(&gauge, Duration::ZERO),
+            )
+            .expect("added");
         wait(secs(15)).await;
         assert!(scheduler.cancel(id));
-        assert!(!scheduler.cancel(id), "cancelling twice reports the job is gone");
+        assert!(
+            !scheduler.cancel(id),
+            "cancelling twice reports the job is gone"
+        );
         assert!(scheduler.status(id).is_none());
         wait(secs(60)).await;
-        assert_eq!(gauge.done.load(Ordering::SeqCst), 1 + 7, "one run of the cancelled job, seven of the other");
+        assert_eq!(
+            gauge.done.load(Ordering::SeqCst),
+            1 + 7,
+            "one run of the cancelled job, seven of the other"
+        );
         assert!(!scheduler.pause(id) && !scheduler.resume(id));
         assert_eq!(runs(&scheduler, other), 7);
     })
@@ -158,7 +229,9 @@ async fn failures_are_counted() {
     graded_async(async {
         let scheduler = Scheduler::start(1, start());
         let id = scheduler
-            .add("flaky", Trigger::Every(secs(10)), || async { Err("backend down".to_owned()) })
+            .add("flaky", Trigger::Every(secs(10)), || async {
+                Err("backend down".to_owned())
+            })
             .expect("added");
         wait(secs(31)).await;
         let status = scheduler.status(id).expect("exists");

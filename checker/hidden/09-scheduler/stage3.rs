@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 fn start() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 3, 2).unwrap().and_hms_opt(8, 0, 0).unwrap()
+    NaiveDate::from_ymd_opt(2026, 3, 2)
+        .unwrap()
+        .and_hms_opt(8, 0, 0)
+        .unwrap()
 }
 
 fn folder(name: &str) -> PathBuf {
@@ -30,8 +33,11 @@ async fn the_state_file_is_replaced_not_rewritten_in_place() {
     graded_async(async {
         let dir = folder("atomic");
         let path = dir.join("state.json");
-        let scheduler = Scheduler::start_with_state(2, start(), &path).expect("no file yet is fine");
-        scheduler.add("tick", Trigger::Every(Duration::from_secs(10)), ok).expect("added");
+        let scheduler =
+            Scheduler::start_with_state(2, start(), &path).expect("no file yet is fine");
+        scheduler
+            .add("tick", Trigger::Every(Duration::from_secs(10)), ok)
+            .expect("added");
         tokio::time::sleep(Duration::from_secs(11)).await;
         // Keep the file as it is now open: a writer that replaces the file (a new file
         // renamed over the old) never changes what this handle reads; one that rewrites it
@@ -43,10 +49,24 @@ async fn the_state_file_is_replaced_not_rewritten_in_place() {
         let mut through_old_handle = String::new();
         old.seek(SeekFrom::Start(0)).unwrap();
         old.read_to_string(&mut through_old_handle).unwrap();
-        assert_eq!(through_old_handle, before, "the state file was rewritten in place, not replaced");
-        assert_ne!(std::fs::read_to_string(&path).unwrap(), before, "later runs must update the state file");
-        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(leftovers.len(), 1, "no temporary file is left behind: {leftovers:?}");
+        assert_eq!(
+            through_old_handle, before,
+            "the state file was rewritten in place, not replaced"
+        );
+        assert_ne!(
+            std::fs::read_to_string(&path).unwrap(),
+            before,
+            "later runs must update the state file"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no temporary file is left behind: {leftovers:?}"
+        );
         let _ = std::fs::remove_dir_all(dir);
     })
     .await;
@@ -58,10 +78,18 @@ async fn a_corrupt_state_file_is_an_error_and_left_alone() {
         let dir = folder("corrupt");
         let path = dir.join("state.json");
         std::fs::write(&path, b"{ this is not a state file").unwrap();
-        let error = Scheduler::start_with_state(1, start(), &path).expect_err("a corrupt file is an error");
+        let error =
+            Scheduler::start_with_state(1, start(), &path).expect_err("a corrupt file is an error");
         assert!(matches!(error, StateError::Corrupt { .. }), "{error:?}");
-        assert!(error.to_string().contains("state.json"), "the message names the file: {error}");
-        assert_eq!(std::fs::read(&path).unwrap(), b"{ this is not a state file", "the file must not be overwritten");
+        assert!(
+            error.to_string().contains("state.json"),
+            "the message names the file: {error}"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"{ this is not a state file",
+            "the file must not be overwritten"
+        );
         let _ = std::fs::remove_dir_all(dir);
     })
     .await;
@@ -74,18 +102,40 @@ async fn after_a_restart_jobs_continue_their_counts() {
         let path = dir.join("state.json");
         {
             let first = Scheduler::start_with_state(2, start(), &path).expect("fresh");
-            let id = first.add("report", Trigger::Every(Duration::from_secs(60)), ok).expect("added");
-            first.add("failing", Trigger::Every(Duration::from_secs(60)), || async { Err("no".to_owned()) }).expect("added");
+            let id = first
+                .add("report", Trigger::Every(Duration::from_secs(60)), ok)
+                .expect("added");
+            first
+                .add(
+                    "failing",
+                    Trigger::Every(Duration::from_secs(60)),
+                    || async { Err("no".to_owned()) },
+                )
+                .expect("added");
             tokio::time::sleep(Duration::from_secs(185)).await;
             assert_eq!(first.status(id).expect("exists").runs, 3);
         } // The first scheduler stops here.
         let later = start() + TimeDelta::seconds(200);
         let second = Scheduler::start_with_state(2, later, &path).expect("the saved file loads");
-        let id = second.add("report", Trigger::Every(Duration::from_secs(60)), ok).expect("added");
-        let failing = second.add("failing", Trigger::Every(Duration::from_secs(60)), || async { Err("no".to_owned()) }).expect("added");
-        assert_eq!(second.status(id).expect("exists").runs, 3, "the count continues from the file");
+        let id = second
+            .add("report", Trigger::Every(Duration::from_secs(60)), ok)
+            .expect("added");
+        let failing = second
+            .add(
+                "failing",
+                Trigger::Every(Duration::from_secs(60)),
+                || async { Err("no".to_owned()) },
+            )
+            .expect("added");
+        assert_eq!(
+            second.status(id).expect("exists").runs,
+            3,
+            "the count continues from the file"
+        );
         assert_eq!(second.status(failing).expect("exists").failures, 3);
-        let new = second.add("new", Trigger::Every(Duration::from_secs(60)), ok).expect("added");
+        let new = second
+            .add("new", Trigger::Every(Duration::from_secs(60)), ok)
+            .expect("added");
         assert_eq!(second.status(new).expect("exists").runs, 0);
         let _ = std::fs::remove_dir_all(dir);
     })
@@ -99,18 +149,41 @@ async fn missed_runs_are_caught_up_once() {
         let path = dir.join("state.json");
         {
             let first = Scheduler::start_with_state(1, start(), &path).expect("fresh");
-            first.add("hourly", Trigger::Cron("0 * * * *".parse().expect("valid")), ok).expect("added");
+            first
+                .add(
+                    "hourly",
+                    Trigger::Cron("0 * * * *".parse().expect("valid")),
+                    ok,
+                )
+                .expect("added");
             tokio::time::sleep(Duration::from_secs(3600 + 30)).await;
         }
         // Down from 9:00:30 to 14:10: five hourly runs were missed.
         let later = start() + TimeDelta::minutes(6 * 60 + 10);
         let second = Scheduler::start_with_state(1, later, &path).expect("loads");
-        let id = second.add("hourly", Trigger::Cron("0 * * * *".parse().expect("valid")), ok).expect("added");
+        let id = second
+            .add(
+                "hourly",
+                Trigger::Cron("0 * * * *".parse().expect("valid")),
+                ok,
+            )
+            .expect("added");
         tokio::time::sleep(Duration::from_secs(5)).await;
         let status = second.status(id).expect("exists");
-        assert_eq!(status.runs, 2, "one catch-up run for all the missed ones: {status:?}");
+        assert_eq!(
+            status.runs, 2,
+            "one catch-up run for all the missed ones: {status:?}"
+        );
+        assert_eq!(
+            status.skipped, 0,
+            "missed runs are not replayed (nor counted as overlaps): {status:?}"
+        );
         tokio::time::sleep(Duration::from_secs(50 * 60)).await;
-        assert_eq!(second.status(id).expect("exists").runs, 3, "then the regular 15:00 run");
+        assert_eq!(
+            second.status(id).expect("exists").runs,
+            3,
+            "then the regular 15:00 run"
+        );
         let _ = std::fs::remove_dir_all(dir);
     })
     .await;
@@ -119,10 +192,17 @@ async fn missed_runs_are_caught_up_once() {
 #[tokio::test(start_paused = true)]
 async fn a_missing_folder_is_an_io_error_when_saving() {
     graded_async(async {
-        let path = std::env::temp_dir().join(format!("kata09-{}-no-such-folder/state.json", std::process::id()));
-        let scheduler = Scheduler::start_with_state(1, start(), &path).expect("a missing file is fine");
+        let path = std::env::temp_dir().join(format!(
+            "kata09-{}-no-such-folder/state.json",
+            std::process::id()
+        ));
+        let scheduler =
+            Scheduler::start_with_state(1, start(), &path).expect("a missing file is fine");
         let added = scheduler.add("x", Trigger::Every(Duration::from_secs(1)), ok);
-        assert!(matches!(added, Err(StateError::Io { .. })), "saving into a missing folder fails: {added:?}");
+        assert!(
+            matches!(added, Err(StateError::Io { .. })),
+            "saving into a missing folder fails: {added:?}"
+        );
     })
     .await;
 }

@@ -68,7 +68,13 @@ pub enum Field {
 }
 
 impl Field {
-    const ALL: [Field; 5] = [Field::Minute, Field::Hour, Field::DayOfMonth, Field::Month, Field::DayOfWeek];
+    const ALL: [Field; 5] = [
+        Field::Minute,
+        Field::Hour,
+        Field::DayOfMonth,
+        Field::Month,
+        Field::DayOfWeek,
+    ];
 
     fn range(self) -> (u32, u32) {
         match self {
@@ -82,7 +88,9 @@ impl Field {
 
     fn names(self) -> &'static [&'static str] {
         match self {
-            Field::Month => &["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
+            Field::Month => &[
+                "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+            ],
             Field::DayOfWeek => &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
             _ => &[],
         }
@@ -122,7 +130,11 @@ impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParseError::FieldCount(n) => write!(f, "a cron expression has 5 fields, not {n}"),
-            ParseError::Invalid { field, value, reason } => write!(f, "{field} field: `{value}` {reason}"),
+            ParseError::Invalid {
+                field,
+                value,
+                reason,
+            } => write!(f, "{field} field: `{value}` {reason}"),
         }
     }
 }
@@ -145,7 +157,11 @@ pub struct Schedule {
 }
 
 fn parse_value(field: Field, text: &str, item: &str) -> Result<u32, ParseError> {
-    let invalid = |reason: String| ParseError::Invalid { field, value: item.to_owned(), reason };
+    let invalid = |reason: String| ParseError::Invalid {
+        field,
+        value: item.to_owned(),
+        reason,
+    };
     let (low, high) = field.range();
     let number = match text.parse::<u32>() {
         Ok(n) => n,
@@ -170,10 +186,16 @@ fn parse_field(field: Field, text: &str) -> Result<u64, ParseError> {
     let (low, high) = field.range();
     let mut bits = 0u64;
     for item in text.split(',') {
-        let invalid = |reason: &str| ParseError::Invalid { field, value: item.to_owned(), reason: reason.into() };
+        let invalid = |reason: &str| ParseError::Invalid {
+            field,
+            value: item.to_owned(),
+            reason: reason.into(),
+        };
         let (range, step) = match item.split_once('/') {
             Some((range, step)) => {
-                let step: u32 = step.parse().map_err(|_| invalid("has a step that is not a number"))?;
+                let step: u32 = step
+                    .parse()
+                    .map_err(|_| invalid("has a step that is not a number"))?;
                 if step == 0 {
                     return Err(invalid("has a step of 0"));
                 }
@@ -188,7 +210,14 @@ fn parse_field(field: Field, text: &str) -> Result<u64, ParseError> {
         } else {
             let start = parse_value(field, range, item)?;
             // `a/step` runs from `a` to the field's end; a bare `a` is just `a`.
-            (start, if step > 1 || item.contains('/') { high } else { start })
+            (
+                start,
+                if step > 1 || item.contains('/') {
+                    high
+                } else {
+                    start
+                },
+            )
         };
         if from > to {
             return Err(invalid("is a range that ends before it starts"));
@@ -281,7 +310,11 @@ impl Schedule {
         while time.year() <= last_year {
             if !has(self.months, time.month()) {
                 // The first minute of the next month.
-                let (year, month) = if time.month() == 12 { (time.year() + 1, 1) } else { (time.year(), time.month() + 1) };
+                let (year, month) = if time.month() == 12 {
+                    (time.year() + 1, 1)
+                } else {
+                    (time.year(), time.month() + 1)
+                };
                 time = NaiveDate::from_ymd_opt(year, month, 1)?.and_hms_opt(0, 0, 0)?;
             } else if !self.day_matches(time.date()) {
                 time = time.date().succ_opt()?.and_hms_opt(0, 0, 0)?;
@@ -357,9 +390,17 @@ impl fmt::Display for StateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StateError::Corrupt { path, reason } => {
-                write!(f, "the state file {} is corrupt ({reason}); it was left untouched", path.display())
+                write!(
+                    f,
+                    "the state file {} is corrupt ({reason}); it was left untouched",
+                    path.display()
+                )
             }
-            StateError::Io { path, source } => write!(f, "failed to use the state file {}: {source}", path.display()),
+            StateError::Io { path, source } => write!(
+                f,
+                "failed to use the state file {}: {source}",
+                path.display()
+            ),
         }
     }
 }
@@ -423,7 +464,9 @@ impl Shared {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Writes every job's counts to the state file, atomically.
@@ -431,7 +474,10 @@ impl Shared {
         let Some(path) = &self.state_file else {
             return Ok(());
         };
-        let _writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let snapshot: HashMap<String, Saved> = {
             let state = self.lock();
             let mut all = state.restored.clone();
@@ -440,7 +486,10 @@ impl Shared {
             }
             all
         };
-        let io = |source| StateError::Io { path: path.clone(), source };
+        let io = |source| StateError::Io {
+            path: path.clone(),
+            source,
+        };
         let text = serde_json::to_vec_pretty(&snapshot).expect("the state always serialises");
         let temporary = path.with_extension("tmp");
         std::fs::write(&temporary, text).map_err(io)?;
@@ -491,20 +540,45 @@ impl Scheduler {
     /// # Panics
     ///
     /// As [`start`](Self::start).
-    pub fn start_with_state(max_concurrent: usize, start: NaiveDateTime, path: &Path) -> Result<Self, StateError> {
+    pub fn start_with_state(
+        max_concurrent: usize,
+        start: NaiveDateTime,
+        path: &Path,
+    ) -> Result<Self, StateError> {
         let restored = match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| StateError::Corrupt { path: path.to_owned(), reason: e.to_string() })?,
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
-            Err(source) => return Err(StateError::Io { path: path.to_owned(), source }),
+            Err(source) => {
+                return Err(StateError::Io {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
-        Ok(Self::launch(max_concurrent, start, Some(path.to_owned()), restored))
+        Ok(Self::launch(
+            max_concurrent,
+            start,
+            Some(path.to_owned()),
+            restored,
+        ))
     }
 
-    fn launch(max: usize, start: NaiveDateTime, state_file: Option<PathBuf>, restored: HashMap<String, Saved>) -> Self {
+    fn launch(
+        max: usize,
+        start: NaiveDateTime,
+        state_file: Option<PathBuf>,
+        restored: HashMap<String, Saved>,
+    ) -> Self {
         assert!(max > 0, "a scheduler needs at least one slot");
         let shared = Arc::new(Shared {
-            state: Mutex::new(State { jobs: Vec::new(), next_id: 0, restored }),
+            state: Mutex::new(State {
+                jobs: Vec::new(),
+                next_id: 0,
+                restored,
+            }),
             changed: Notify::new(),
             slots: Arc::new(Semaphore::new(max)),
             start_wall: start.with_nanosecond(0).unwrap_or(start),
@@ -538,11 +612,19 @@ impl Scheduler {
             state.next_id += 1;
             let saved = state.restored.remove(name).unwrap_or_default();
             let missed = saved.last_due.is_some_and(|last| match &trigger {
-                Trigger::Every(every) => last + TimeDelta::from_std(*every).unwrap_or(TimeDelta::MAX) <= now,
-                Trigger::Cron(schedule) => schedule.next_after(last).is_some_and(|next| next <= now),
+                Trigger::Every(every) => {
+                    last + TimeDelta::from_std(*every).unwrap_or(TimeDelta::MAX) <= now
+                }
+                Trigger::Cron(schedule) => {
+                    schedule.next_after(last).is_some_and(|next| next <= now)
+                }
             });
             // The missed-run policy: one catch-up run now, however many were missed.
-            let next = if missed { Some(now) } else { first_due(&trigger, now) };
+            let next = if missed {
+                Some(now)
+            } else {
+                first_due(&trigger, now)
+            };
             state.jobs.push(Job {
                 id,
                 name: name.to_owned(),
@@ -610,15 +692,19 @@ impl Scheduler {
     /// The job's status, or `None` for an unknown (or cancelled) job.
     pub fn status(&self, id: JobId) -> Option<JobStatus> {
         let state = self.shared.lock();
-        state.jobs.iter().find(|job| job.id == id).map(|job| JobStatus {
-            name: job.name.clone(),
-            runs: job.saved.runs,
-            failures: job.saved.failures,
-            skipped: job.saved.skipped,
-            running: job.running,
-            paused: job.paused,
-            next_run: job.next,
-        })
+        state
+            .jobs
+            .iter()
+            .find(|job| job.id == id)
+            .map(|job| JobStatus {
+                name: job.name.clone(),
+                runs: job.saved.runs,
+                failures: job.saved.failures,
+                skipped: job.saved.skipped,
+                running: job.running,
+                paused: job.paused,
+                next_run: job.next,
+            })
     }
 }
 
@@ -652,7 +738,11 @@ async fn drive(shared: Arc<Shared>) {
         let mut to_start = Vec::new();
         {
             let mut state = shared.lock();
-            for job in state.jobs.iter_mut().filter(|job| job.next.is_some_and(|due| due <= now)) {
+            for job in state
+                .jobs
+                .iter_mut()
+                .filter(|job| job.next.is_some_and(|due| due <= now))
+            {
                 let due = job.next.unwrap_or(now);
                 job.saved.last_due = Some(due);
                 job.next = match &job.trigger {
