@@ -248,7 +248,9 @@ fn field(low: u32, high: u32) -> impl Strategy<Value = (Vec<bool>, String)> {
         }),
         (2u32..9).prop_map(move |step| {
             (
-                (low..=high).map(|x| (x - low) % step == 0).collect(),
+                (low..=high)
+                    .map(|x| (x - low).is_multiple_of(step))
+                    .collect(),
                 format!("*/{step}"),
             )
         }),

@@ -210,14 +210,8 @@ fn parse_field(field: Field, text: &str) -> Result<u64, ParseError> {
         } else {
             let start = parse_value(field, range, item)?;
             // `a/step` runs from `a` to the field's end; a bare `a` is just `a`.
-            (
-                start,
-                if step > 1 || item.contains('/') {
-                    high
-                } else {
-                    start
-                },
-            )
+            let has_step = item.contains('/');
+            (start, if has_step { high } else { start })
         };
         if from > to {
             return Err(invalid("is a range that ends before it starts"));
@@ -320,10 +314,16 @@ impl Schedule {
                 time = time.date().succ_opt()?.and_hms_opt(0, 0, 0)?;
             } else if !has(self.hours, time.hour()) {
                 time = time.with_minute(0)? + TimeDelta::hours(1);
-            } else if !has(self.minutes, time.minute()) {
-                time += TimeDelta::minutes(1);
             } else {
-                return Some(time);
+                // The next allowed minute of this hour, straight from the bit set.
+                let later = self.minutes >> time.minute();
+                if later == 0 {
+                    time = time.with_minute(0)? + TimeDelta::hours(1);
+                } else if later & 1 == 0 {
+                    time += TimeDelta::minutes(i64::from(later.trailing_zeros()));
+                } else {
+                    return Some(time);
+                }
             }
         }
         None
