@@ -88,6 +88,36 @@ fn every_kata_has_a_chapter_in_the_table_of_contents() {
     }
 }
 
+/// Interview bundles and reports cut chapters at these headings, so every kata chapter
+/// needs them, in this order.
+#[test]
+fn every_kata_chapter_has_the_sections_interviews_rely_on() {
+    let root = book::repository_root();
+    let manifest = book::load_manifest(&root).unwrap();
+    let required = [
+        "## The prompt",
+        "## The Rust API",
+        "## Stages",
+        "## Hints",
+        "## Common mistakes",
+        "## For the interviewer",
+        "**Follow-up questions.**",
+        "## Reference solution",
+    ];
+    for kata in &manifest.katas {
+        let text =
+            std::fs::read_to_string(root.join(format!("book/src/katas/{}.md", kata.dir))).unwrap();
+        let mut last = 0;
+        for heading in required {
+            let at = text
+                .find(heading)
+                .unwrap_or_else(|| panic!("{}: no `{heading}`", kata.dir));
+            assert!(at >= last, "{}: `{heading}` is out of order", kata.dir);
+            last = at;
+        }
+    }
+}
+
 #[test]
 fn no_directive_or_include_is_left_unexpanded() {
     for file in html_files(built()) {
