@@ -123,11 +123,23 @@ pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Resu
             OUTPUT_LIMIT / 1024
         ));
     }
-    let panic = panic_message(&String::from_utf8_lossy(&err))
-        .or_else(|| panic_message(&String::from_utf8_lossy(&out)));
+    let panic = panic_message(&String::from_utf8_lossy(&err), name)
+        .or_else(|| panic_message(&String::from_utf8_lossy(&out), name));
     let proved = proof == secret.as_bytes();
 
-    let (outcome, message) = if timed_out {
+    // A model that loom rejects panics inside loom (a deadlock, a failed assertion in
+    // another thread, a leak); unwinding then often aborts. Either way it is a verdict
+    // about the code's concurrency, not a crash of the test.
+    let loom_failure = panic.as_deref().and_then(|p| {
+        let (message, location) = p.rsplit_once(" (at ")?;
+        location.contains("/loom-").then(|| message.to_owned())
+    });
+    let (outcome, message) = if let Some(model) = loom_failure.filter(|_| !timed_out) {
+        (
+            Outcome::Failed,
+            Some(format!("concurrency failure found by loom: {model}")),
+        )
+    } else if timed_out {
         (
             Outcome::TimedOut,
             Some(format!(
@@ -136,7 +148,11 @@ pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Resu
             )),
         )
     } else if let Some(signal) = status.signal() {
-        (Outcome::Crashed, Some(crash_message(signal, &output)))
+        let mut message = crash_message(signal, &output);
+        if let Some(first) = &panic {
+            message.push_str(&format!("; it first panicked: {first}"));
+        }
+        (Outcome::Crashed, Some(message))
     } else if status.code() == Some(0) && proved {
         (Outcome::Passed, None)
     } else if status.code() == Some(0) {
@@ -240,10 +256,18 @@ fn new_secret() -> Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Extracts the first panic's message (and location) from a test's output.
-pub fn panic_message(output: &str) -> Option<String> {
+/// Extracts a panic's message (and location) from a test's output: the panic of the test's
+/// own thread (libtest names it after the test) if there is one, else the first panic.
+pub fn panic_message(output: &str, test: &str) -> Option<String> {
+    let own = format!("thread '{test}'");
     let mut lines = output.lines();
-    let header = lines.find(|line| line.contains("panicked at "))?;
+    let header = match output
+        .lines()
+        .position(|l| l.contains("panicked at ") && l.contains(&own))
+    {
+        Some(index) => lines.nth(index)?,
+        None => lines.find(|line| line.contains("panicked at "))?,
+    };
     let location = header
         .split("panicked at ")
         .nth(1)
@@ -316,9 +340,15 @@ mod tests {
     fn panic_message_takes_the_message_and_location() {
         let output = "running 1 test\nthread 'stage1::a' panicked at src/lib.rs:3:5:\nnot yet implemented: new\nnote: run with `RUST_BACKTRACE=1`\n";
         assert_eq!(
-            panic_message(output).as_deref(),
+            panic_message(output, "stage1::a").as_deref(),
             Some("not yet implemented: new (at src/lib.rs:3:5)")
         );
-        assert_eq!(panic_message("no panic here"), None);
+        assert_eq!(panic_message("no panic here", "x"), None);
+        let two = "thread '<unnamed>' panicked at src/lib.rs:1:1:\nboom in a job\nthread 'stage1::t' panicked at t.rs:9:9:\nassertion failed\n";
+        assert_eq!(
+            panic_message(two, "stage1::t").as_deref(),
+            Some("assertion failed (at t.rs:9:9)"),
+            "the test thread's own panic wins over a job's"
+        );
     }
 }

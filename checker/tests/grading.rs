@@ -26,18 +26,20 @@ fn checker(args: &[&str]) -> Output {
 /// A copy of the kata 01 crate with the solution's sources, edited by `edits`
 /// (each `find` must occur exactly once in `src/lib.rs`).
 fn attempt(name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    attempt_of("01-event-emitter", name, edits)
+}
+
+/// Like [`attempt`], for the kata in folder `kata`.
+fn attempt_of(kata: &str, name: &str, edits: &[(&str, &str)]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("attempts")
         .join(name);
     let dir = std::path::absolute(dir).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).unwrap();
-    let solution = repository().join("solutions/01-event-emitter");
-    std::fs::copy(
-        repository().join("katas/01-event-emitter/Cargo.toml"),
-        dir.join("Cargo.toml"),
-    )
-    .unwrap();
+    let solution = repository().join("solutions").join(kata);
+    let skeleton = repository().join("katas").join(kata);
+    std::fs::copy(skeleton.join("Cargo.toml"), dir.join("Cargo.toml")).unwrap();
     std::fs::copy(solution.join("src/sync.rs"), dir.join("src/sync.rs")).unwrap();
     let mut lib = std::fs::read_to_string(solution.join("src/lib.rs")).unwrap();
     for (find, replace) in edits {
@@ -54,9 +56,14 @@ fn attempt(name: &str, edits: &[(&str, &str)]) -> PathBuf {
 
 /// Grades `dir` as JSON and returns the report.
 fn grade_json(dir: &Path, extra: &[&str]) -> Value {
+    grade_kata_json("event-emitter", dir, extra)
+}
+
+/// Grades `dir` as kata `kata`, as JSON.
+fn grade_kata_json(kata: &str, dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec![
         "grade",
-        KATA,
+        kata,
         "--path",
         dir.to_str().unwrap(),
         "--format",
@@ -285,6 +292,38 @@ fn an_aborting_test_is_reported_as_a_crash() {
     let crashed = tests_with(&report, "crashed");
     assert!(!crashed.is_empty(), "{:?}", outcomes(&report));
     assert!(crashed[0]["message"].as_str().unwrap().contains("SIGABRT"));
+}
+
+#[test]
+fn a_deadlock_under_loom_is_a_concurrency_failure_not_a_hang() {
+    // Kata 05 with the check and the push of `execute` under two locks: a shutdown in
+    // between leaves a job nobody runs, and its handle waits forever.
+    let dir = attempt_of(
+        "05-worker-pool",
+        "loom-deadlock",
+        &[(
+            "            let mut queue = self.shared.lock();\n            if queue.phase != Phase::Running {\n                return Err(ShutDown);\n            }\n            queue.jobs.push_back(job);",
+            "            let running = self.shared.lock().phase == Phase::Running;\n            if !running {\n                return Err(ShutDown);\n            }\n            self.shared.lock().jobs.push_back(job);",
+        )],
+    );
+    let report = grade_kata_json("worker-pool", &dir, &[]);
+    let tests = report["tests"].as_array().unwrap();
+    let failures: Vec<&Value> = tests
+        .iter()
+        .filter(|t| t["stage"] == 3 && t["outcome"] == "failed")
+        .collect();
+    assert!(!failures.is_empty(), "{:?}", outcomes(&report));
+    for test in failures {
+        let message = test["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("concurrency failure found by loom: deadlock"),
+            "{message}"
+        );
+    }
+    assert!(
+        tests_with(&report, "timed-out").is_empty(),
+        "a deadlock loom sees is not a hang"
+    );
 }
 
 #[test]
