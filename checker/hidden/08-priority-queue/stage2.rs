@@ -1,0 +1,262 @@
+// Stage 2 — timeouts, retries and clearing: a timed-out attempt is cancelled and retried,
+// retries back off exponentially up to a cap without overflowing, a retry delay holds no
+// slot, `clear` also stops requests waiting to retry, and zero means zero.
+
+use kata_support::{graded, graded_async};
+use priority_queue::{Config, Priority, PriorityQueue, QueueError, backoff};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn config(concurrency: usize, retries: u32) -> Config {
+    Config {
+        concurrency,
+        timeout: None,
+        max_retries: retries,
+        base_delay: ms(100),
+        max_delay: ms(1000),
+        aging: None,
+    }
+}
+
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_attempt_is_cancelled_and_fails() {
+    graded_async(async {
+        let queue = PriorityQueue::new(Config {
+            timeout: Some(ms(50)),
+            ..config(1, 0)
+        });
+        let dropped = Arc::new(AtomicBool::new(false));
+        let finished = Arc::new(AtomicBool::new(false));
+        let (d, f) = (Arc::clone(&dropped), Arc::clone(&finished));
+        let outcome: Result<(), QueueError<String>> = queue
+            .add(Priority::High, move || {
+                let (d, f) = (Arc::clone(&d), Arc::clone(&f));
+                async move {
+                    let _flag = DropFlag(d);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    f.store(true, Ordering::SeqCst);
+                    Ok(())
+                }
+            })
+            .await;
+        assert_eq!(outcome, Err(QueueError::TimedOut));
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the timed-out attempt must be dropped (cancelled)"
+        );
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "the timed-out attempt ran on"
+        );
+    })
+    .await;
+}
+
+/// An attempt that always fails, counting its calls and recording when each began.
+fn failing(
+    calls: &Arc<Mutex<Vec<u128>>>,
+    origin: Instant,
+) -> impl FnMut() -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
+    let calls = Arc::clone(calls);
+    move || {
+        calls.lock().unwrap().push(origin.elapsed().as_millis());
+        Box::pin(async { Err("down".to_owned()) })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_are_retries_not_attempts() {
+    // The seed counted attempts: `maxRetries: 3` made three attempts, not four.
+    graded_async(async {
+        for retries in [0u32, 1, 3] {
+            let queue = PriorityQueue::new(config(1, retries));
+            let calls = Arc::new(Mutex::new(Vec::new()));
+            let outcome = queue
+                .add(Priority::Medium, failing(&calls, Instant::now()))
+                .await;
+            assert_eq!(outcome, Err(QueueError::Failed("down".to_owned())));
+            assert_eq!(
+                calls.lock().unwrap().len() as u32,
+                retries + 1,
+                "max_retries = {retries}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_back_off_exponentially_up_to_the_cap() {
+    graded_async(async {
+        let queue = PriorityQueue::new(config(1, 5));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let _ = queue
+            .add(Priority::Medium, failing(&calls, Instant::now()))
+            .await;
+        // Delays of 100, 200, 400, 800, then 1000 (capped) ms.
+        assert_eq!(*calls.lock().unwrap(), [0, 100, 300, 700, 1500, 2500]);
+    })
+    .await;
+}
+
+#[test]
+fn backoff_never_overflows() {
+    graded(|| {
+        assert_eq!(backoff(ms(100), ms(10_000), 1), ms(100));
+        assert_eq!(backoff(ms(100), ms(10_000), 2), ms(200));
+        assert_eq!(backoff(ms(100), ms(10_000), 7), ms(6_400));
+        assert_eq!(backoff(ms(100), ms(10_000), 8), ms(10_000));
+        for retry in [31, 32, 64, 1_000, u32::MAX] {
+            assert_eq!(
+                backoff(ms(100), ms(10_000), retry),
+                ms(10_000),
+                "retry {retry}"
+            );
+        }
+        assert_eq!(
+            backoff(Duration::MAX, Duration::MAX, u32::MAX),
+            Duration::MAX
+        );
+    });
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_delay_holds_no_slot() {
+    graded_async(async {
+        let queue = PriorityQueue::new(Config {
+            base_delay: ms(1_000),
+            ..config(1, 1)
+        });
+        let origin = Instant::now();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let q = queue.clone();
+        let c = Arc::clone(&calls);
+        let retrying =
+            tokio::spawn(async move { q.add(Priority::High, failing(&c, origin)).await });
+        tokio::time::sleep(ms(10)).await; // the first attempt failed; its retry waits 1 s
+        let started: Result<u128, QueueError<String>> = queue
+            .add(
+                Priority::Low,
+                || async move { Ok(origin.elapsed().as_millis()) },
+            )
+            .await;
+        assert_eq!(
+            started,
+            Ok(10),
+            "the low request runs while the other waits to retry"
+        );
+        let _ = retrying.await.unwrap();
+        assert_eq!(*calls.lock().unwrap(), [0, 1_000]);
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn clear_removes_queued_and_retrying_requests() {
+    // In the seed, a request waiting out its retry delay survived `clear` and came back.
+    graded_async(async {
+        let queue = PriorityQueue::new(config(1, 3));
+        let origin = Instant::now();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let (q, c) = (queue.clone(), Arc::clone(&calls));
+        let retrying = tokio::spawn(async move { q.add(Priority::Low, failing(&c, origin)).await });
+        tokio::time::sleep(ms(1)).await; // failed once, waiting 100 ms to retry
+        let q = queue.clone();
+        let long = tokio::spawn(async move {
+            q.add(Priority::High, || async {
+                tokio::time::sleep(ms(500)).await;
+                Ok::<_, String>("long done")
+            })
+            .await
+        });
+        tokio::time::sleep(ms(1)).await;
+        let q = queue.clone();
+        let queued = tokio::spawn(async move {
+            q.add(Priority::Medium, || async { Ok::<_, String>("ran") })
+                .await
+        });
+        tokio::time::sleep(ms(10)).await;
+        queue.clear(None);
+        assert_eq!(
+            queued.await.unwrap(),
+            Err(QueueError::Cleared),
+            "a queued request is cleared"
+        );
+        assert_eq!(
+            retrying.await.unwrap(),
+            Err(QueueError::Cleared),
+            "a retrying request is cleared too"
+        );
+        assert_eq!(
+            calls.lock().unwrap().len(),
+            1,
+            "the cleared request never ran again"
+        );
+        assert_eq!(
+            long.await.unwrap(),
+            Ok("long done"),
+            "a running request finishes"
+        );
+        assert_eq!(queue.stats().queued, 0);
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn clear_of_one_priority_keeps_the_others() {
+    graded_async(async {
+        let queue = PriorityQueue::new(config(1, 0));
+        queue.pause();
+        let spawn = |p: Priority| {
+            let q = queue.clone();
+            tokio::spawn(async move { q.add(p, || async { Ok::<_, String>(p) }).await })
+        };
+        let (low, high) = (spawn(Priority::Low), spawn(Priority::High));
+        tokio::time::sleep(ms(1)).await;
+        queue.clear(Some(Priority::Low));
+        queue.resume();
+        assert_eq!(low.await.unwrap(), Err(QueueError::Cleared));
+        assert_eq!(high.await.unwrap(), Ok(Priority::High));
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrency_of_zero_starts_nothing() {
+    // The seed's `options.concurrency || 5` turned 0 into 5.
+    graded_async(async {
+        let queue = PriorityQueue::new(config(0, 0));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (q, c) = (queue.clone(), Arc::clone(&calls));
+        let _waiting = tokio::spawn(async move {
+            q.add(Priority::High, || {
+                c.fetch_add(1, Ordering::SeqCst);
+                async { Ok::<_, String>(()) }
+            })
+            .await
+        });
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "concurrency 0 means nothing runs"
+        );
+        assert_eq!(queue.stats().queued, 1);
+    })
+    .await;
+}

@@ -1,0 +1,173 @@
+// Stage 3 — fairness and a model: with aging a low-priority request is not starved by a
+// stream of high ones, and random mixes of priorities start in the model's order.
+
+use kata_support::{graded, graded_async, proptest_runner};
+use priority_queue::{Config, Priority, PriorityQueue};
+use proptest::prelude::*;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[tokio::test(start_paused = true)]
+async fn aging_lets_a_waiting_low_request_through() {
+    graded_async(async {
+        let queue = PriorityQueue::new(Config {
+            concurrency: 1,
+            aging: Some(ms(100)),
+            max_retries: 0,
+            ..Config::default()
+        });
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let spawn = |name: &'static str, p: Priority, run: u64| {
+            let (q, order) = (queue.clone(), Arc::clone(&order));
+            tokio::spawn(async move {
+                q.add(p, move || {
+                    let order = Arc::clone(&order);
+                    async move {
+                        order.lock().unwrap().push(name);
+                        tokio::time::sleep(ms(run)).await;
+                        Ok::<_, String>(())
+                    }
+                })
+                .await
+            })
+        };
+        let mut tasks = vec![spawn("first high", Priority::High, 300)];
+        tokio::time::sleep(ms(1)).await;
+        tasks.push(spawn("low", Priority::Low, 10));
+        tokio::time::sleep(ms(1)).await;
+        for name in ["high 1", "high 2", "high 3"] {
+            tasks.push(spawn(name, Priority::High, 10));
+        }
+        for task in tasks {
+            task.await.unwrap().expect("succeeds");
+        }
+        let order = order.lock().unwrap();
+        assert_eq!(
+            order[1], "low",
+            "after 300 ms of waiting the low request has aged past the high ones: {order:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_aging_priority_is_strict() {
+    graded_async(async {
+        let queue = PriorityQueue::new(Config {
+            concurrency: 1,
+            aging: None,
+            max_retries: 0,
+            ..Config::default()
+        });
+        let order = Arc::new(Mutex::new(Vec::new()));
+        queue.pause();
+        let mut tasks = Vec::new();
+        for (name, p) in [
+            ("low", Priority::Low),
+            ("high 1", Priority::High),
+            ("high 2", Priority::High),
+        ] {
+            let (q, order) = (queue.clone(), Arc::clone(&order));
+            tasks.push(tokio::spawn(async move {
+                q.add(p, move || {
+                    order.lock().unwrap().push(name);
+                    async { Ok::<_, String>(()) }
+                })
+                .await
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        queue.resume();
+        for task in tasks {
+            task.await.unwrap().expect("succeeds");
+        }
+        assert_eq!(*order.lock().unwrap(), ["high 1", "high 2", "low"]);
+    })
+    .await;
+}
+
+#[test]
+fn random_mixes_start_in_the_models_order() {
+    graded(|| {
+        let priority = prop_oneof![
+            Just(Priority::Low),
+            Just(Priority::Medium),
+            Just(Priority::High)
+        ];
+        let strategy = (
+            1usize..4,
+            proptest::collection::vec((priority, 1u64..40), 1..20),
+        );
+        let result = proptest_runner(64).run(&strategy, |(concurrency, requests)| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            let (order, most) = runtime.block_on(async {
+                let queue = PriorityQueue::new(Config {
+                    concurrency,
+                    max_retries: 0,
+                    ..Config::default()
+                });
+                queue.pause();
+                let order = Arc::new(Mutex::new(Vec::new()));
+                let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                let mut tasks = Vec::new();
+                for (index, (p, run)) in requests.iter().copied().enumerate() {
+                    let (q, order, running, most) = (
+                        queue.clone(),
+                        Arc::clone(&order),
+                        Arc::clone(&running),
+                        Arc::clone(&most),
+                    );
+                    tasks.push(tokio::spawn(async move {
+                        q.add(p, move || {
+                            let (order, running, most) =
+                                (Arc::clone(&order), Arc::clone(&running), Arc::clone(&most));
+                            async move {
+                                order.lock().unwrap().push(index);
+                                let now =
+                                    running.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                                most.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                                tokio::time::sleep(ms(run)).await;
+                                running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                                Ok::<_, String>(())
+                            }
+                        })
+                        .await
+                    }));
+                    tokio::time::sleep(ms(1)).await;
+                }
+                let _start = Instant::now();
+                queue.resume();
+                for task in tasks {
+                    task.await.unwrap().unwrap();
+                }
+                let order = order.lock().unwrap().clone();
+                (order, most.load(std::sync::atomic::Ordering::SeqCst))
+            });
+            // The model: everything was queued before `resume`, so requests start by
+            // priority, highest first, then by arrival.
+            let mut expected: Vec<usize> = (0..requests.len()).collect();
+            expected.sort_by_key(|&i| (std::cmp::Reverse(requests[i].0), i));
+            prop_assert_eq!(order, expected);
+            prop_assert!(
+                most <= concurrency,
+                "{} running with a limit of {}",
+                most,
+                concurrency
+            );
+            Ok(())
+        });
+        if let Err(failure) = result {
+            panic!("{failure}");
+        }
+    });
+}

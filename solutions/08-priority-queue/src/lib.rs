@@ -1,0 +1,415 @@
+//! # Kata 08 — a priority request queue, reference solution
+//!
+//! A [`PriorityQueue`] runs requests (async closures) with at most `concurrency` at once,
+//! higher priority first and first-come-first-served within a priority. Each attempt may
+//! time out (it is dropped, which cancels it) and failed attempts are retried with
+//! exponential back-off, without holding a slot while they wait.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use priority_queue_solution::{Config, Priority, PriorityQueue};
+//!
+//! let queue = PriorityQueue::new(Config { concurrency: 2, ..Config::default() });
+//! let answer: Result<u32, _> = queue.add(Priority::High, || async { Ok::<_, String>(42) }).await;
+//! assert_eq!(answer, Ok(42));
+//! # }
+//! ```
+//!
+//! # Design
+//!
+//! Each call to [`PriorityQueue::add`] drives its own request; the queue only decides who
+//! may start. Waiting requests sit in a binary heap ordered by (priority, aging, arrival
+//! number); whenever a slot frees, the queue is resumed or a request arrives, the best
+//! waiting request is handed a slot through a one-shot channel. A slot is given back by a
+//! guard's `Drop`, so a request whose caller gives up cannot leak it. [`clear`] bumps an
+//! epoch: requests still queued are told at once, requests waiting out a retry delay see
+//! the new epoch when they wake and stop.
+//!
+//! [`clear`]: PriorityQueue::clear
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::fmt;
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+/// How urgent a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    /// Runs last.
+    Low,
+    /// The default.
+    Medium,
+    /// Runs first.
+    High,
+}
+
+/// A priority name that is not `low`, `medium` or `high`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPriority(pub String);
+
+impl fmt::Display for UnknownPriority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown priority `{}` (expected low, medium or high)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownPriority {}
+
+impl FromStr for Priority {
+    type Err = UnknownPriority;
+
+    fn from_str(name: &str) -> Result<Self, UnknownPriority> {
+        match name.to_ascii_lowercase().as_str() {
+            "low" => Ok(Priority::Low),
+            "medium" => Ok(Priority::Medium),
+            "high" => Ok(Priority::High),
+            _ => Err(UnknownPriority(name.to_owned())),
+        }
+    }
+}
+
+/// How the queue behaves. Zero means zero: a concurrency of 0 starts nothing, 0 retries
+/// means one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Requests running at once. Default 5.
+    pub concurrency: usize,
+    /// Longest an attempt may run before it is cancelled. Default none.
+    pub timeout: Option<Duration>,
+    /// Attempts after the first one. Default 3.
+    pub max_retries: u32,
+    /// Delay before the first retry; each later retry waits twice as long. Default 100 ms.
+    pub base_delay: Duration,
+    /// The longest delay between attempts. Default 10 s.
+    pub max_delay: Duration,
+    /// A request that has waited this long counts as one priority higher, twice as long
+    /// as two higher, so low priority is never starved. Default none.
+    pub aging: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            concurrency: 5,
+            timeout: None,
+            max_retries: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(10),
+            aging: None,
+        }
+    }
+}
+
+/// Why a request produced no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueueError<E> {
+    /// Every attempt failed; this is the last attempt's error.
+    Failed(E),
+    /// The last attempt timed out.
+    TimedOut,
+    /// The request was removed by [`PriorityQueue::clear`].
+    Cleared,
+}
+
+impl<E: fmt::Display> fmt::Display for QueueError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueueError::Failed(e) => write!(f, "the request failed: {e}"),
+            QueueError::TimedOut => f.write_str("the request timed out"),
+            QueueError::Cleared => f.write_str("the request was cleared from the queue"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for QueueError<E> {}
+
+/// A snapshot of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Requests waiting for a slot.
+    pub queued: usize,
+    /// Requests running an attempt.
+    pub running: usize,
+    /// Requests waiting out a retry delay.
+    pub retrying: usize,
+    /// Requests that finished with a value.
+    pub succeeded: u64,
+    /// Requests that finished with an error (cleared ones included).
+    pub failed: u64,
+}
+
+/// The delay before retry number `retry` (1 for the first retry): `base × 2^(retry−1)`,
+/// capped at `max`, with no overflow however large `retry` is.
+pub fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
+    let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+    base.saturating_mul(factor).min(max)
+}
+
+/// One request waiting for a slot.
+struct Waiting {
+    priority: Priority,
+    since: Instant,
+    seq: u64,
+    grant: oneshot::Sender<()>,
+}
+
+/// The heap orders by priority, then by arrival; aging is applied when choosing.
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq
+    }
+}
+impl Eq for Waiting {}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.priority
+            .cmp(&other.priority)
+            .then_with(|| other.seq.cmp(&self.seq)) // earlier first
+    }
+}
+
+struct State {
+    waiting: BinaryHeap<Waiting>,
+    running: usize,
+    retrying: usize,
+    paused: bool,
+    next_seq: u64,
+    /// Bumped by `clear`, per priority.
+    epochs: [u64; 3],
+    succeeded: u64,
+    failed: u64,
+}
+
+struct Shared {
+    config: Config,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The effective rank of a waiting request: its priority, raised by aging.
+    fn rank(&self, waiting: &Waiting, now: Instant) -> (usize, std::cmp::Reverse<u64>) {
+        let base = waiting.priority as usize;
+        let boost = match self.config.aging {
+            Some(step) if !step.is_zero() => {
+                let waited = now.saturating_duration_since(waiting.since).as_nanos();
+                usize::try_from(waited / step.as_nanos()).unwrap_or(usize::MAX)
+            }
+            _ => 0,
+        };
+        (
+            base.saturating_add(boost).min(Priority::High as usize),
+            std::cmp::Reverse(waiting.seq),
+        )
+    }
+
+    /// Hands free slots to the best waiting requests.
+    fn dispatch(&self, state: &mut State) {
+        while !state.paused && state.running < self.config.concurrency {
+            let chosen = if self.config.aging.is_some() {
+                // With aging the order changes over time: pick the best by effective rank.
+                let now = Instant::now();
+                let mut all = std::mem::take(&mut state.waiting).into_vec();
+                let best = (0..all.len()).max_by_key(|&i| self.rank(&all[i], now));
+                let chosen = best.map(|i| all.swap_remove(i));
+                state.waiting = all.into();
+                chosen
+            } else {
+                state.waiting.pop()
+            };
+            let Some(next) = chosen else { break };
+            // A caller that gave up has dropped its receiver; skip it.
+            if next.grant.send(()).is_ok() {
+                state.running += 1;
+            }
+        }
+    }
+}
+
+/// Gives a slot back when the attempt ends, however it ends.
+struct Slot<'a>(&'a Shared);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        state.running -= 1;
+        self.0.dispatch(&mut state);
+    }
+}
+
+/// A queue of prioritised requests. Clone it to share it; clones share one queue.
+#[derive(Clone)]
+pub struct PriorityQueue {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for PriorityQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PriorityQueue")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl PriorityQueue {
+    /// An empty, running queue.
+    pub fn new(config: Config) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                config,
+                state: Mutex::new(State {
+                    waiting: BinaryHeap::new(),
+                    running: 0,
+                    retrying: 0,
+                    paused: false,
+                    next_seq: 0,
+                    epochs: [0; 3],
+                    succeeded: 0,
+                    failed: 0,
+                }),
+            }),
+        }
+    }
+
+    /// Runs a request: waits for a slot (by priority, then arrival), calls `attempt` and
+    /// awaits it, and retries failures and timeouts with back-off. `attempt` is called
+    /// once per attempt.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueError::Failed`] with the last error, or [`QueueError::TimedOut`], when every
+    /// attempt failed; [`QueueError::Cleared`] when [`clear`](Self::clear) removed it.
+    pub async fn add<T, E, F, Fut>(
+        &self,
+        priority: Priority,
+        mut attempt: F,
+    ) -> Result<T, QueueError<E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let shared = &*self.shared;
+        let epoch = shared.lock().epochs[priority as usize];
+        let mut retries = 0;
+        let outcome = loop {
+            // Wait for a slot.
+            let granted = {
+                let (grant, granted) = oneshot::channel();
+                let mut state = shared.lock();
+                let seq = state.next_seq;
+                state.next_seq += 1;
+                state.waiting.push(Waiting {
+                    priority,
+                    since: Instant::now(),
+                    seq,
+                    grant,
+                });
+                shared.dispatch(&mut state);
+                granted
+            };
+            if granted.await.is_err() {
+                break Err(QueueError::Cleared); // `clear` dropped our place in line.
+            }
+            let slot = Slot(shared);
+            let result = match shared.config.timeout {
+                // On timeout the attempt's future is dropped: that cancels it.
+                Some(limit) => tokio::time::timeout(limit, attempt())
+                    .await
+                    .map_err(|_elapsed| ()),
+                None => Ok(attempt().await),
+            };
+            drop(slot); // The retry delay below holds no slot.
+            let error = match result {
+                Ok(Ok(value)) => break Ok(value),
+                Ok(Err(error)) => QueueError::Failed(error),
+                Err(()) => QueueError::TimedOut,
+            };
+            if retries >= shared.config.max_retries {
+                break Err(error);
+            }
+            retries += 1;
+            shared.lock().retrying += 1;
+            let delay = backoff(shared.config.base_delay, shared.config.max_delay, retries);
+            tokio::time::sleep(delay).await;
+            let mut state = shared.lock();
+            state.retrying -= 1;
+            if state.epochs[priority as usize] != epoch {
+                break Err(QueueError::Cleared); // Cleared while waiting to retry.
+            }
+        };
+        let mut state = shared.lock();
+        if outcome.is_ok() {
+            state.succeeded += 1;
+        } else {
+            state.failed += 1;
+        }
+        outcome
+    }
+
+    /// Starts nothing new until [`resume`](Self::resume); running requests go on.
+    pub fn pause(&self) {
+        self.shared.lock().paused = true;
+    }
+
+    /// Starts requests again.
+    pub fn resume(&self) {
+        let mut state = self.shared.lock();
+        state.paused = false;
+        self.shared.dispatch(&mut state);
+    }
+
+    /// Removes the waiting requests of `priority` (or of every priority) — those queued
+    /// and those waiting out a retry delay; their `add` returns [`QueueError::Cleared`].
+    /// Running attempts finish.
+    pub fn clear(&self, priority: Option<Priority>) {
+        let removed = {
+            let mut state = self.shared.lock();
+            let hit = |p: Priority| priority.is_none_or(|only| only == p);
+            for p in [Priority::Low, Priority::Medium, Priority::High] {
+                if hit(p) {
+                    state.epochs[p as usize] += 1;
+                }
+            }
+            let (removed, kept): (Vec<Waiting>, Vec<Waiting>) = std::mem::take(&mut state.waiting)
+                .into_iter()
+                .partition(|w| hit(w.priority));
+            state.waiting = kept.into();
+            removed
+        };
+        drop(removed); // Dropping the grants tells each waiting `add`.
+    }
+
+    /// A snapshot of the queue.
+    pub fn stats(&self) -> Stats {
+        let state = self.shared.lock();
+        Stats {
+            queued: state.waiting.len(),
+            running: state.running,
+            retrying: state.retrying,
+            succeeded: state.succeeded,
+            failed: state.failed,
+        }
+    }
+}
