@@ -160,7 +160,8 @@ pub fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
 /// One request waiting for a slot.
 struct Waiting {
     priority: Priority,
-    since: Instant,
+    /// When it started waiting; read only with aging (so only then is the clock read).
+    since: Option<Instant>,
     seq: u64,
     grant: oneshot::Sender<()>,
 }
@@ -214,7 +215,8 @@ impl Shared {
         let base = waiting.priority as usize;
         let boost = match self.config.aging {
             Some(step) if !step.is_zero() => {
-                let waited = now.saturating_duration_since(waiting.since).as_nanos();
+                let since = waiting.since.unwrap_or(now);
+                let waited = now.saturating_duration_since(since).as_nanos();
                 usize::try_from(waited / step.as_nanos()).unwrap_or(usize::MAX)
             }
             _ => 0,
@@ -314,22 +316,32 @@ impl PriorityQueue {
         let epoch = shared.lock().epochs[priority as usize];
         let mut retries = 0;
         let outcome = loop {
-            // Wait for a slot.
+            // Wait for a slot — unless one is free and nobody is waiting, the common case.
             let granted = {
-                let (grant, granted) = oneshot::channel();
                 let mut state = shared.lock();
-                let seq = state.next_seq;
-                state.next_seq += 1;
-                state.waiting.push(Waiting {
-                    priority,
-                    since: Instant::now(),
-                    seq,
-                    grant,
-                });
-                shared.dispatch(&mut state);
-                granted
+                if !state.paused
+                    && state.running < shared.config.concurrency
+                    && state.waiting.is_empty()
+                {
+                    state.running += 1;
+                    None
+                } else {
+                    let (grant, granted) = oneshot::channel();
+                    let seq = state.next_seq;
+                    state.next_seq += 1;
+                    state.waiting.push(Waiting {
+                        priority,
+                        since: shared.config.aging.map(|_| Instant::now()),
+                        seq,
+                        grant,
+                    });
+                    shared.dispatch(&mut state);
+                    Some(granted)
+                }
             };
-            if granted.await.is_err() {
+            if let Some(granted) = granted
+                && granted.await.is_err()
+            {
                 break Err(QueueError::Cleared); // `clear` dropped our place in line.
             }
             let slot = Slot(shared);
