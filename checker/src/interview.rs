@@ -472,7 +472,7 @@ fn markdown(record: &Record, kata: &Kata, chapter: &str) -> String {
         .iter()
         .filter(|g| g.report.status == "error")
         .count();
-    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Session | |\n|---|---|");
     let _ = writeln!(out, "| Candidate | {} |", escape_cell(&record.candidate));
     let _ = writeln!(out, "| Kata | {} ({}) |", kata.title, kata.id);
     let _ = writeln!(out, "| Started | {} |", timestamp(record.started));
