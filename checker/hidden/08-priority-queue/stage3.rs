@@ -171,3 +171,146 @@ fn random_mixes_start_in_the_models_order() {
         }
     });
 }
+
+/// One step of the state-machine test.
+#[derive(Debug, Clone)]
+enum Op {
+    Add(Priority),
+    Pause,
+    Resume,
+    Clear(Option<Priority>),
+    /// Let the `n`-th oldest running request finish.
+    Finish(usize),
+}
+
+/// The reference model: a queue ordered by priority, then arrival.
+#[derive(Default)]
+struct Model {
+    queued: Vec<(Priority, usize)>,
+    running: Vec<usize>,
+    started: Vec<usize>,
+    cleared: Vec<usize>,
+    paused: bool,
+}
+
+impl Model {
+    fn dispatch(&mut self, limit: usize) {
+        while !self.paused && self.running.len() < limit && !self.queued.is_empty() {
+            let best = (0..self.queued.len())
+                .max_by_key(|&i| (self.queued[i].0, std::cmp::Reverse(self.queued[i].1)))
+                .expect("not empty");
+            let (_, id) = self.queued.remove(best);
+            self.running.push(id);
+            self.started.push(id);
+        }
+    }
+}
+
+#[test]
+fn random_operation_sequences_follow_the_model() {
+    graded(|| {
+        let priority = prop_oneof![
+            Just(Priority::Low),
+            Just(Priority::Medium),
+            Just(Priority::High)
+        ];
+        let op = prop_oneof![
+            4 => priority.clone().prop_map(Op::Add),
+            1 => Just(Op::Pause),
+            2 => Just(Op::Resume),
+            1 => proptest::option::of(priority).prop_map(Op::Clear),
+            3 => (0usize..4).prop_map(Op::Finish),
+        ];
+        let strategy = (1usize..4, proptest::collection::vec(op, 1..40));
+        let result = proptest_runner(96).run(&strategy, |(limit, ops)| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let queue = PriorityQueue::new(Config {
+                    concurrency: limit,
+                    max_retries: 0,
+                    ..Config::default()
+                });
+                let started = Arc::new(Mutex::new(Vec::new()));
+                let mut releases: Vec<Option<tokio::sync::oneshot::Sender<()>>> = Vec::new();
+                let mut outcomes = Vec::new();
+                let mut model = Model::default();
+                for op in &ops {
+                    match op {
+                        Op::Add(p) => {
+                            let id = releases.len();
+                            let (release, wait) = tokio::sync::oneshot::channel::<()>();
+                            releases.push(Some(release));
+                            let wait = Arc::new(Mutex::new(Some(wait)));
+                            let (q, started, p) = (queue.clone(), Arc::clone(&started), *p);
+                            outcomes.push(tokio::spawn(async move {
+                                q.add(p, move || {
+                                    started.lock().unwrap().push(id);
+                                    let wait = wait.lock().unwrap().take();
+                                    async move {
+                                        if let Some(wait) = wait {
+                                            let _ = wait.await;
+                                        }
+                                        Ok::<_, String>(id)
+                                    }
+                                })
+                                .await
+                            }));
+                            model.queued.push((p, id));
+                        }
+                        Op::Pause => {
+                            queue.pause();
+                            model.paused = true;
+                        }
+                        Op::Resume => {
+                            queue.resume();
+                            model.paused = false;
+                        }
+                        Op::Clear(only) => {
+                            queue.clear(*only);
+                            let (gone, kept): (Vec<_>, Vec<_>) = model
+                                .queued
+                                .iter()
+                                .copied()
+                                .partition(|(p, _)| only.is_none_or(|o| o == *p));
+                            model.queued = kept;
+                            model.cleared.extend(gone.into_iter().map(|(_, id)| id));
+                        }
+                        Op::Finish(n) => {
+                            if !model.running.is_empty() {
+                                let id = model.running.remove(n % model.running.len());
+                                if let Some(release) = releases[id].take() {
+                                    let _ = release.send(());
+                                }
+                            }
+                        }
+                    }
+                    model.dispatch(limit);
+                    // Let every task react; nothing here waits on time.
+                    for _ in 0..25 {
+                        tokio::task::yield_now().await;
+                    }
+                    prop_assert_eq!(
+                        &*started.lock().unwrap(),
+                        &model.started,
+                        "start order after {:?}",
+                        op
+                    );
+                    let stats = queue.stats();
+                    prop_assert_eq!(stats.running, model.running.len(), "running after {:?}", op);
+                    prop_assert_eq!(stats.queued, model.queued.len(), "queued after {:?}", op);
+                }
+                for id in model.cleared.clone() {
+                    let outcome = (&mut outcomes[id]).await.unwrap();
+                    prop_assert_eq!(outcome, Err(priority_queue::QueueError::Cleared));
+                }
+                Ok(())
+            })
+        });
+        if let Err(failure) = result {
+            panic!("{failure}");
+        }
+    });
+}

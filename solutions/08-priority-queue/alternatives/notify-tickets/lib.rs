@@ -226,6 +226,9 @@ impl PriorityQueue {
                     return false;
                 }
                 if core.try_start(&mut board, id) {
+                    drop(board);
+                    // The next best ticket may now be first in line for another free slot.
+                    core.changed.notify_waiters();
                     return true;
                 }
             }
