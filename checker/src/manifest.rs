@@ -188,9 +188,18 @@ fn test_functions(source: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut pending = false;
     for line in source.lines().map(str::trim) {
-        if line.starts_with("#[test]") || (line.starts_with("#[") && line.contains("::test")) {
+        let attribute =
+            line.starts_with("#[test]") || (line.starts_with("#[") && line.contains("::test"));
+        if attribute {
             pending = true;
-        } else if pending && let Some(rest) = line.split("fn ").nth(1) {
+        }
+        // The function may follow on the same line (`#[test] fn name()`) or a later one.
+        let after_attribute = if attribute {
+            line.split_once(']').map_or("", |(_, rest)| rest)
+        } else {
+            line
+        };
+        if pending && let Some(rest) = after_attribute.split("fn ").nth(1) {
             let name: String = rest
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
@@ -216,6 +225,22 @@ mod tests {
     fn test_functions_finds_plain_and_async_tests() {
         let source = "#[test]\nfn a() {}\n#[tokio::test(start_paused = true)]\nasync fn b() {}\nfn helper() {}\n";
         assert_eq!(test_functions(source), ["a", "b"]);
+    }
+
+    #[test]
+    fn every_test_attribute_of_every_hidden_file_is_found() {
+        // A test the scanner missed would never run, and nothing else would notice.
+        for (dir, file, text) in HIDDEN_FILES {
+            let attributes = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    l.starts_with("#[test]") || (l.starts_with("#[") && l.contains("::test"))
+                })
+                .count();
+            assert_eq!(test_functions(text).len(), attributes, "{dir}/{file}");
+        }
+        assert_eq!(test_functions("#[test] fn same_line() {}\n"), ["same_line"]);
     }
 
     #[test]
