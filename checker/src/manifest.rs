@@ -18,7 +18,7 @@ pub const DEFAULT_TIME_LIMIT: u64 = 10;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
-    /// Every kata, in book order.
+    /// Every kata, by number.
     #[serde(rename = "kata")]
     pub katas: Vec<Kata>,
 }
@@ -91,7 +91,9 @@ pub struct Stage {
 impl Manifest {
     /// The embedded manifest, checked for consistency.
     pub fn load() -> Result<Self> {
-        let manifest: Manifest = toml::from_str(MANIFEST).context("failed to parse katas.toml")?;
+        let mut manifest: Manifest =
+            toml::from_str(MANIFEST).context("failed to parse katas.toml")?;
+        manifest.katas.sort_by_key(|kata| kata.number);
         manifest.validate()?;
         Ok(manifest)
     }
@@ -219,6 +221,10 @@ mod tests {
     fn the_embedded_manifest_is_valid() {
         let manifest = Manifest::load().expect("katas.toml loads");
         assert!(!manifest.katas.is_empty());
+        assert!(
+            manifest.katas.windows(2).all(|w| w[0].number < w[1].number),
+            "numbers are unique and sorted"
+        );
     }
 
     #[test]
