@@ -53,6 +53,9 @@ pub enum Command {
         /// Per-test time limit in seconds [default: the kata's, usually 10].
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
         time_limit: Option<u64>,
+        /// Longest the build may take, in seconds [default: the kata's, usually 300].
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+        build_time_limit: Option<u64>,
     },
     /// Interviews: a candidate bundle, grading with history, and a report.
     ///

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::harness::{Build, Harness, Slot, SlotSpec};
-use crate::manifest::Kata;
+use crate::manifest::{Kata, Limits};
 use crate::report::{KataReport, StageReport, TestReport, round1};
 use crate::runner::{self, Outcome, Run};
 
@@ -27,15 +27,18 @@ pub struct Attempt<'a> {
 pub struct Options {
     /// Overrides every stage's per-test time limit (seconds).
     pub time_limit: Option<u64>,
+    /// Overrides the katas' build time limit (seconds).
+    pub build_time_limit: Option<u64>,
 }
 
 /// One test process to run.
-struct Job {
+struct Job<'a> {
     attempt: usize,
     stage: usize,
     name: String,
     exe: Option<PathBuf>,
     limit: Duration,
+    limits: &'a Limits,
 }
 
 /// Grades `attempts` together: one build, then all tests in parallel.
@@ -48,7 +51,17 @@ pub fn grade(
         .iter()
         .map(|a| harness.prepare(&a.spec))
         .collect::<Result<_>>()?;
-    let build = harness.build(&slots.iter().collect::<Vec<_>>())?;
+    let build_limit = options.build_time_limit.unwrap_or_else(|| {
+        attempts
+            .iter()
+            .map(|a| a.spec.kata.limits.build_seconds)
+            .max()
+            .unwrap_or(300)
+    });
+    let build = harness.build(
+        &slots.iter().collect::<Vec<_>>(),
+        Duration::from_secs(build_limit),
+    )?;
 
     let mut jobs = Vec::new();
     for (index, (attempt, slot)) in attempts.iter().zip(&slots).enumerate() {
@@ -66,10 +79,14 @@ pub fn grade(
                 name,
                 exe: build.executable(&package.name).map(Path::to_owned),
                 limit: Duration::from_secs(limit),
+                limits: &kata.limits,
             });
         }
     }
-    let runs = run_all(harness, &jobs)?;
+    let build_failure = build
+        .timeout_message()
+        .unwrap_or_else(|| "the hidden tests could not be built against this attempt".into());
+    let runs = run_all(harness, &jobs, &build_failure)?;
 
     Ok(attempts
         .iter()
@@ -87,7 +104,7 @@ pub fn grade(
 }
 
 /// Runs every job on as many threads as there are cores.
-fn run_all(harness: &Harness, jobs: &[Job]) -> Result<Vec<Run>> {
+fn run_all(harness: &Harness, jobs: &[Job<'_>], build_failure: &str) -> Result<Vec<Run>> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Run>>>> =
@@ -102,14 +119,13 @@ fn run_all(harness: &Harness, jobs: &[Job]) -> Result<Vec<Run>> {
                     let run = match &job.exe {
                         None => Ok(Run {
                             outcome: Outcome::NotCompiled,
-                            message: Some(
-                                "the hidden tests could not be built against this attempt".into(),
-                            ),
+                            message: Some(build_failure.to_owned()),
                             output: String::new(),
                         }),
                         Some(exe) => {
                             let scratch = scratch_root.join(format!("test-{index}"));
-                            let run = runner::run_test(exe, &job.name, job.limit, &scratch);
+                            let run =
+                                runner::run_test(exe, &job.name, job.limit, job.limits, &scratch);
                             let _ = std::fs::remove_dir_all(&scratch);
                             run
                         }
@@ -134,7 +150,7 @@ fn report(
     results: &[(&Job, &Run)],
 ) -> KataReport {
     let kata: &Kata = attempt.spec.kata;
-    let mut compile_errors: Vec<String> = Vec::new();
+    let mut compile_errors: Vec<String> = build.timeout_message().into_iter().collect();
     for package in &slot.packages {
         if build.executable(&package.name).is_none() {
             for error in build.errors(&package.name) {
@@ -218,5 +234,6 @@ fn report(
         stages,
         stage_reached,
         score: if all_passed { 100.0 } else { score.min(99.9) },
+        network_isolated: runner::network_isolation(),
     }
 }

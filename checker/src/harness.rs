@@ -10,8 +10,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -117,6 +121,8 @@ impl Slot {
 pub struct Build {
     executables: HashMap<String, PathBuf>,
     errors: HashMap<String, Vec<String>>,
+    /// Set when the build was stopped at its time limit.
+    timed_out: Option<Duration>,
 }
 
 impl Build {
@@ -128,6 +134,17 @@ impl Build {
     /// The compiler's error messages for a package (empty if none were reported).
     pub fn errors(&self, package: &str) -> &[String] {
         self.errors.get(package).map_or(&[], Vec::as_slice)
+    }
+
+    /// Why nothing was built, when the build ran out of time.
+    pub fn timeout_message(&self) -> Option<String> {
+        self.timed_out.map(|limit| {
+            format!(
+                "the build did not finish within {} s and was stopped (a constant that never \
+                 finishes evaluating, or a type-level loop?)",
+                limit.as_secs()
+            )
+        })
     }
 }
 
@@ -408,7 +425,7 @@ impl Harness {
 
     /// Builds the test binaries of every package of `slots` in one cargo invocation.
     /// Compile errors are part of the result; only a failure of cargo itself is an error.
-    pub fn build(&self, slots: &[&Slot]) -> Result<Build> {
+    pub fn build(&self, slots: &[&Slot], limit: Duration) -> Result<Build> {
         let show_progress = std::io::stderr().is_terminal();
         let mut command = self.cargo(
             &[
@@ -426,7 +443,27 @@ impl Harness {
                 command.args(["--package", &package.name]);
             }
         }
+        // Its own process group, so a stuck build (cargo and every rustc) can be killed whole.
+        command.process_group(0);
         let mut child = command.spawn().context("failed to run cargo")?;
+        let finished = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let watchdog = {
+            let (finished, stopped) = (Arc::clone(&finished), Arc::clone(&stopped));
+            let group = child.id() as libc::pid_t;
+            std::thread::spawn(move || {
+                let deadline = Instant::now() + limit;
+                while !finished.load(Ordering::SeqCst) {
+                    if Instant::now() >= deadline {
+                        stopped.store(true, Ordering::SeqCst);
+                        // SAFETY: signalling a process group has no memory-safety conditions.
+                        unsafe { libc::killpg(group, libc::SIGKILL) };
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        };
         let stderr = child.stderr.take().map(|mut pipe| {
             std::thread::spawn(move || {
                 let mut text = String::new();
@@ -470,6 +507,13 @@ impl Harness {
             }
         }
         let status = child.wait().context("failed to wait for cargo")?;
+        finished.store(true, Ordering::SeqCst);
+        let _ = watchdog.join();
+        if stopped.load(Ordering::SeqCst) {
+            build.executables.clear();
+            build.timed_out = Some(limit);
+            return Ok(build);
+        }
         let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
         if !status.success() && build.errors.is_empty() {
             bail!("cargo failed to build the grading harness ({status}):\n{stderr}");

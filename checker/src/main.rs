@@ -62,6 +62,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             path,
             format,
             time_limit,
+            build_time_limit,
         }) => {
             let kata = manifest.find(&kata)?;
             let default_path = path.is_none();
@@ -86,7 +87,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let harness = Harness::open(&root)?;
             eprintln!("Grading {} ({})…", kata.id, attempt.label);
-            let reports = grade::grade(&harness, &[attempt], Options { time_limit })?;
+            let options = Options {
+                time_limit,
+                build_time_limit,
+            };
+            let reports = grade::grade(&harness, &[attempt], options)?;
             let report = &reports[0];
             match format {
                 Format::Human => {

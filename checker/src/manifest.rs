@@ -14,6 +14,58 @@ const MANIFEST: &str = include_str!("../../katas.toml");
 /// Default per-test wall-clock limit, in seconds.
 pub const DEFAULT_TIME_LIMIT: u64 = 10;
 
+/// Resource limits of every test process of a kata (`[kata.limits]` in the manifest).
+/// The wall-clock limit is per stage (`time-limit`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Limits {
+    /// Address space, in MiB (`RLIMIT_AS`). Default 2048.
+    #[serde(default = "Limits::default_memory")]
+    pub memory_mib: u64,
+    /// CPU seconds beyond the wall-clock limit (`RLIMIT_CPU` = wall + this). Default 2.
+    #[serde(default = "Limits::default_cpu_slack")]
+    pub cpu_slack_seconds: u64,
+    /// Largest file a test may write, in MiB (`RLIMIT_FSIZE`). Default 64.
+    #[serde(default = "Limits::default_file")]
+    pub file_mib: u64,
+    /// Output kept per stream, in KiB; the rest is read and dropped. Default 64.
+    #[serde(default = "Limits::default_output")]
+    pub output_kib: usize,
+    /// Longest the build of the attempt may take, in seconds. Default 300.
+    #[serde(default = "Limits::default_build")]
+    pub build_seconds: u64,
+}
+
+impl Limits {
+    fn default_memory() -> u64 {
+        2048
+    }
+    fn default_cpu_slack() -> u64 {
+        2
+    }
+    fn default_file() -> u64 {
+        64
+    }
+    fn default_output() -> usize {
+        64
+    }
+    fn default_build() -> u64 {
+        300
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_mib: Self::default_memory(),
+            cpu_slack_seconds: Self::default_cpu_slack(),
+            file_mib: Self::default_file(),
+            output_kib: Self::default_output(),
+            build_seconds: Self::default_build(),
+        }
+    }
+}
+
 /// The whole manifest.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +110,9 @@ pub struct Kata {
     /// Stages, in order.
     #[serde(rename = "stage")]
     pub stages: Vec<Stage>,
+    /// Resource limits of its test processes.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 /// One hint.

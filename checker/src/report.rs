@@ -32,6 +32,9 @@ pub struct KataReport {
     pub stage_reached: usize,
     /// Percentage, 0 to 100: the sum over stages of weight × passed / tests.
     pub score: f64,
+    /// Whether the test processes ran without any network (a network namespace of their
+    /// own); `false` where this machine does not allow it.
+    pub network_isolated: bool,
 }
 
 /// One stage's result.
@@ -150,6 +153,12 @@ impl KataReport {
             if failing.len() > 3 {
                 let _ = writeln!(out, "      … and {} more not passing", failing.len() - 3);
             }
+        }
+        if !self.network_isolated {
+            let _ = writeln!(
+                out,
+                "\n  note: tests ran with network access (no network namespaces here)"
+            );
         }
         let _ = writeln!(
             out,

@@ -16,12 +16,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::sync::OnceLock;
+
 use anyhow::{Context, Result};
 
-/// How much of a test's stdout and stderr is kept (the rest is read and dropped).
-pub const OUTPUT_LIMIT: usize = 64 * 1024;
-/// Largest file a test may write.
-const FILE_SIZE_LIMIT: u64 = 64 << 20;
+use crate::manifest::Limits;
 
 /// What happened to one test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,12 +44,42 @@ pub struct Run {
     pub outcome: Outcome,
     /// A one-paragraph reason (the panic message, the signal, the time limit).
     pub message: Option<String>,
-    /// The test's output (stdout then stderr), cut at [`OUTPUT_LIMIT`].
+    /// The test's output (stdout then stderr), cut at the kata's output limit.
     pub output: String,
 }
 
-/// Runs test `name` of the test binary `exe` with a wall-clock limit.
-pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Result<Run> {
+/// Whether test processes can be given a network namespace of their own (no network at
+/// all, not even loopback). Needs unprivileged user namespaces or root; found out once.
+pub fn network_isolation() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        let mut probe = Command::new("true");
+        probe
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: unshare is a plain system call, safe between fork and exec.
+        unsafe {
+            probe.pre_exec(|| {
+                if libc::unshare(libc::CLONE_NEWNET) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        probe.status().is_ok_and(|status| status.success())
+    })
+}
+
+/// Runs test `name` of the test binary `exe` with a wall-clock limit and `limits`.
+pub fn run_test(
+    exe: &Path,
+    name: &str,
+    limit: Duration,
+    limits: &Limits,
+    scratch: &Path,
+) -> Result<Run> {
     let secret = new_secret()?;
     let (secret_read, secret_write) = pipe()?;
     let (proof_read, proof_write) = pipe()?;
@@ -78,12 +107,20 @@ pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Resu
         command.env("LOOM_MAX_PREEMPTIONS", bound);
     }
     let (secret_fd, proof_fd) = (secret_read.as_raw_fd(), proof_write.as_raw_fd());
-    let cpu_seconds = limit.as_secs() + 2;
+    let setup = ChildSetup {
+        secret_fd,
+        proof_fd,
+        cpu_seconds: limit.as_secs() + limits.cpu_slack_seconds,
+        memory_bytes: limits.memory_mib << 20,
+        file_bytes: limits.file_mib << 20,
+        isolate_network: network_isolation(),
+    };
     // SAFETY: the closure runs in the forked child before exec and only calls
-    // async-signal-safe functions (dup, dup2, setrlimit) on values copied in.
+    // async-signal-safe functions (fcntl, dup2, setrlimit, unshare) on values copied in.
     unsafe {
-        command.pre_exec(move || child_setup(secret_fd, proof_fd, cpu_seconds));
+        command.pre_exec(move || setup.apply());
     }
+    let output_limit = limits.output_kib * 1024;
     let started = Instant::now();
     let mut child = command
         .spawn()
@@ -92,8 +129,8 @@ pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Resu
     drop(proof_write);
     let pgid = child.id() as libc::pid_t;
 
-    let stdout = reader(child.stdout.take().context("stdout")?, OUTPUT_LIMIT);
-    let stderr = reader(child.stderr.take().context("stderr")?, OUTPUT_LIMIT);
+    let stdout = reader(child.stdout.take().context("stdout")?, output_limit);
+    let stderr = reader(child.stderr.take().context("stderr")?, output_limit);
     let proof = reader(File::from(proof_read), 256);
 
     let mut timed_out = false;
@@ -120,7 +157,7 @@ pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Resu
     if out_cut || err_cut {
         output.push_str(&format!(
             "\n[output cut: the test printed more than {} KiB]",
-            OUTPUT_LIMIT / 1024
+            limits.output_kib
         ));
     }
     let panic = panic_message(&String::from_utf8_lossy(&err), name)
@@ -148,7 +185,7 @@ pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Resu
             )),
         )
     } else if let Some(signal) = status.signal() {
-        let mut message = crash_message(signal, &output);
+        let mut message = crash_message(signal, &output, limits);
         if let Some(first) = &panic {
             message.push_str(&format!("; it first panicked: {first}"));
         }
@@ -182,28 +219,47 @@ pub fn run_test(exe: &Path, name: &str, limit: Duration, scratch: &Path) -> Resu
 /// name as `kata_support::PROOF_FDS_ENV`.
 const PROOF_FDS_ENV: &str = "KATA_PROOF_FDS";
 
-/// In the child, before exec: put the proof pipes on fds 3 and 4 and set limits.
-fn child_setup(secret_fd: i32, proof_fd: i32, cpu_seconds: u64) -> std::io::Result<()> {
-    // Move both out of the way first, so neither dup2 can clobber the other's source.
-    // SAFETY: plain descriptor and limit system calls on values owned by this child.
-    unsafe {
-        let secret = libc::fcntl(secret_fd, libc::F_DUPFD_CLOEXEC, 10);
-        let proof = libc::fcntl(proof_fd, libc::F_DUPFD_CLOEXEC, 10);
-        if secret < 0 || proof < 0 || libc::dup2(secret, 3) < 0 || libc::dup2(proof, 4) < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let limit = |resource, value: u64| {
-            let rlimit = libc::rlimit {
-                rlim_cur: value as libc::rlim_t,
-                rlim_max: value as libc::rlim_t,
+/// What the child does between fork and exec.
+#[derive(Clone, Copy)]
+struct ChildSetup {
+    secret_fd: i32,
+    proof_fd: i32,
+    cpu_seconds: u64,
+    memory_bytes: u64,
+    file_bytes: u64,
+    isolate_network: bool,
+}
+
+impl ChildSetup {
+    /// In the child, before exec: put the proof pipes on fds 3 and 4, set the limits, and
+    /// leave the network.
+    fn apply(self) -> std::io::Result<()> {
+        // SAFETY: plain descriptor, limit and namespace system calls on values owned by
+        // this child.
+        unsafe {
+            // Move both out of the way first, so neither dup2 can clobber the other's source.
+            let secret = libc::fcntl(self.secret_fd, libc::F_DUPFD_CLOEXEC, 10);
+            let proof = libc::fcntl(self.proof_fd, libc::F_DUPFD_CLOEXEC, 10);
+            if secret < 0 || proof < 0 || libc::dup2(secret, 3) < 0 || libc::dup2(proof, 4) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let limit = |resource, value: u64| {
+                let rlimit = libc::rlimit {
+                    rlim_cur: value as libc::rlim_t,
+                    rlim_max: value as libc::rlim_t,
+                };
+                libc::setrlimit(resource, &rlimit);
             };
-            libc::setrlimit(resource, &rlimit);
-        };
-        limit(libc::RLIMIT_CORE, 0);
-        limit(libc::RLIMIT_CPU, cpu_seconds);
-        limit(libc::RLIMIT_FSIZE, FILE_SIZE_LIMIT);
+            limit(libc::RLIMIT_CORE, 0);
+            limit(libc::RLIMIT_CPU, self.cpu_seconds);
+            limit(libc::RLIMIT_FSIZE, self.file_bytes);
+            limit(libc::RLIMIT_AS, self.memory_bytes);
+            if self.isolate_network && libc::unshare(libc::CLONE_NEWNET) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn kill_group(pgid: libc::pid_t) {
@@ -303,7 +359,7 @@ pub fn panic_message(output: &str, test: &str) -> Option<String> {
     })
 }
 
-fn crash_message(signal: i32, output: &str) -> String {
+fn crash_message(signal: i32, output: &str, limits: &Limits) -> String {
     let name = match signal {
         libc::SIGABRT => "SIGABRT",
         libc::SIGSEGV => "SIGSEGV",
@@ -314,12 +370,18 @@ fn crash_message(signal: i32, output: &str) -> String {
         libc::SIGILL => "SIGILL",
         _ => "a signal",
     };
+    let out_of_memory = format!(
+        ": it ran out of memory (the limit is {} MiB)",
+        limits.memory_mib
+    );
     let why = if output.contains("has overflowed its stack") {
         ": the stack overflowed (unbounded recursion?)"
     } else if output.contains("panic in a destructor during cleanup")
         || output.contains("panicked while processing panic")
     {
         ": a panic during a panic aborts the process"
+    } else if output.contains("memory allocation of") {
+        out_of_memory.as_str()
     } else if signal == libc::SIGXCPU {
         ": it used up its CPU time limit"
     } else if signal == libc::SIGXFSZ {

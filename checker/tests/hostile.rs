@@ -1,0 +1,355 @@
+//! Hostile attempts: the kata 01 solution with something nasty planted at the start of
+//! `EventEmitter::try_emit` (three hidden tests call it; the other tests must still pass).
+//! Each is graded by the checker and must get the expected verdict with a one-line reason,
+//! quickly, without hanging the checker, touching the learner's folder, or leaving any
+//! process behind.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+
+use common::{attempt, grade_json, repository};
+
+/// The start of the single-threaded `try_emit`'s body (unique in the solution).
+const ANCHOR: &str = "    /// as Node does for its `\"error\"` event.\n    ///\n    /// # Errors\n    ///\n    /// [`UnhandledEvent`] when `event` has no listener.\n    pub fn try_emit<Q>(&self, event: &Q, args: &A) -> Result<(), UnhandledEvent>\n    where\n        E: Borrow<Q>,\n        Q: Eq + Hash + ?Sized,\n    {\n";
+
+/// The three hidden tests that call `try_emit`.
+const VICTIMS: [&str; 3] = [
+    "stage2::try_emit_with_no_listener_is_an_error",
+    "stage2::try_emit_calls_the_listeners",
+    "stage2::the_unhandled_error_has_a_message",
+];
+
+/// What the victims must show.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// This outcome, with this text in the reason.
+    Outcome(&'static str, &'static str),
+    /// One of these outcomes (the process may or may not survive its own panic), with this
+    /// text in the reason.
+    EitherOutcome([&'static str; 2], &'static str),
+    /// Every hidden test passes: the trick changes nothing.
+    AllPass,
+    /// The attempt does not compile, with this text in the message.
+    NotCompiled(&'static str),
+}
+
+struct Fixture {
+    name: &'static str,
+    /// Code run at the start of `try_emit`.
+    code: String,
+    /// Code added at the top of the file.
+    items: &'static str,
+    expect: Expect,
+    args: &'static [&'static str],
+}
+
+fn fixture(name: &'static str, code: &str, expect: Expect) -> Fixture {
+    Fixture {
+        name,
+        code: code.to_owned(),
+        items: "",
+        expect,
+        args: &["--time-limit", "2"],
+    }
+}
+
+/// Marks processes this suite starts, so that leftovers can be found afterwards.
+const SLEEP_MARK: &str = "424242";
+
+fn fixtures(port: u16) -> Vec<Fixture> {
+    use Expect::*;
+    vec![
+        fixture(
+            "infinite-loop",
+            "loop { std::hint::spin_loop(); }",
+            Outcome("timed-out", "timed out"),
+        ),
+        fixture(
+            "deadlock",
+            "let lock = std::sync::Mutex::new(()); let _one = lock.lock(); let _two = lock.lock();",
+            Outcome("timed-out", "timed out"),
+        ),
+        fixture(
+            "panic-in-drop-while-panicking",
+            "struct Bomb; impl Drop for Bomb { fn drop(&mut self) { panic!(\"second panic, in drop\"); } } \
+             let _bomb = Bomb; panic!(\"first panic\");",
+            Outcome("crashed", "a panic during a panic"),
+        ),
+        fixture(
+            "abort",
+            "std::process::abort();",
+            Outcome("crashed", "SIGABRT"),
+        ),
+        fixture(
+            "stack-overflow",
+            "#[allow(unconditional_recursion)] fn down(n: u64) -> u64 { down(n + 1) + 1 } \
+             std::hint::black_box(down(0));",
+            Outcome("crashed", "stack overflowed"),
+        ),
+        fixture(
+            "unbounded-memory",
+            "let mut hoard = Vec::new(); loop { hoard.push(std::hint::black_box(vec![0u8; 256 << 20])); }",
+            Outcome("crashed", "ran out of memory"),
+        ),
+        fixture(
+            "unbounded-threads",
+            "loop { std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_secs(600))); }",
+            EitherOutcome(["failed", "crashed"], "failed to spawn thread"),
+        ),
+        fixture(
+            "unbounded-processes",
+            &format!(
+                "loop {{ let _ = std::process::Command::new(\"sleep\").arg(\"{SLEEP_MARK}\").spawn(); }}"
+            ),
+            Outcome("timed-out", "timed out"),
+        ),
+        fixture(
+            "output-flood",
+            "let line = \"x\".repeat(1 << 20); for _ in 0..300 { println!(\"{line}\"); eprintln!(\"{line}\"); }",
+            AllPass,
+        ),
+        fixture(
+            "fake-success-then-fail",
+            "println!(\"test result: ok. 1 passed; 0 failed\"); \
+             println!(\"{{\\\"type\\\":\\\"test\\\",\\\"event\\\":\\\"ok\\\",\\\"name\\\":\\\"stage2::x\\\"}}\"); \
+             eprintln!(\"test stage2::try_emit_calls_the_listeners ... ok\"); panic!(\"not really\");",
+            Outcome("failed", "not really"),
+        ),
+        fixture(
+            "exit-zero",
+            "std::process::exit(0);",
+            Outcome("failed", "exited with status 0"),
+        ),
+        fixture(
+            "background-sleeper",
+            "std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_secs(600)));",
+            AllPass,
+        ),
+        fixture(
+            "writes-files",
+            "let _ = std::fs::write(std::env::temp_dir().join(\"left-behind.txt\"), \"x\"); \
+             let _ = std::fs::write(\"left-behind-too.txt\", \"x\");",
+            AllPass,
+        ),
+        fixture(
+            "opens-a-connection",
+            &format!("std::net::TcpStream::connect(\"127.0.0.1:{port}\").expect(\"the network\");"),
+            AllPass, // replaced below by what isolation allows
+        ),
+        fixture(
+            "steals-the-secret",
+            "use std::io::Write; \
+             let mut seen = std::fs::read_to_string(\"/proc/self/environ\").unwrap_or_default(); \
+             seen += &std::fs::read_to_string(\"/proc/self/cmdline\").unwrap_or_default(); \
+             seen += &String::from_utf8_lossy(&std::fs::read(\"/proc/self/fd/3\").unwrap_or_default()); \
+             let mut proof = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(4) }; \
+             for word in seen.split(|c: char| !c.is_ascii_hexdigit()).filter(|w| w.len() == 32) { \
+                 let _ = proof.write_all(word.as_bytes()); } \
+             let _ = proof.write_all(seen.as_bytes()); std::process::exit(0);",
+            Outcome("failed", "exited with status 0"),
+        ),
+        fixture(
+            "compile-error",
+            "let broken: u32 = \"text\";",
+            NotCompiled("src/lib.rs"),
+        ),
+        Fixture {
+            name: "endless-const",
+            code: "let _ = std::hint::black_box(SPIN);".to_owned(),
+            items: "#[allow(long_running_const_eval)]\nconst SPIN: u64 = { let mut i = 0u64; loop { i = i.wrapping_add(1); } };\n",
+            expect: NotCompiled("did not finish within 15 s"),
+            args: &["--build-time-limit", "15"],
+        },
+    ]
+}
+
+fn victims(report: &Value) -> Vec<&Value> {
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| VICTIMS.contains(&t["name"].as_str().unwrap()))
+        .collect()
+}
+
+#[track_caller]
+fn check(name: &str, report: &Value, expect: Expect) {
+    let tests = report["tests"].as_array().unwrap();
+    match expect {
+        Expect::AllPass => {
+            assert_eq!(report["score"], 100.0, "{name}: {report:#}");
+        }
+        Expect::NotCompiled(reason) => {
+            assert_eq!(report["status"], "error", "{name}");
+            let message = report["message"].as_str().unwrap_or_default();
+            assert!(message.contains(reason), "{name}: {message}");
+            assert!(
+                tests.iter().all(|t| t["outcome"] == "not-compiled"),
+                "{name}"
+            );
+        }
+        Expect::Outcome(outcome, reason) => {
+            check(
+                name,
+                report,
+                Expect::EitherOutcome([outcome, outcome], reason),
+            );
+        }
+        Expect::EitherOutcome(allowed, reason) => {
+            for test in victims(report) {
+                let message = test["message"].as_str().unwrap_or_default();
+                let outcome = test["outcome"].as_str().unwrap_or_default();
+                assert!(
+                    allowed.contains(&outcome),
+                    "{name}: {} is {outcome} — {message}",
+                    test["name"]
+                );
+                assert!(
+                    message.contains(reason),
+                    "{name}: {message:?} lacks {reason:?}"
+                );
+                assert!(
+                    !message.is_empty() && message.len() < 2_000,
+                    "{name}: a short reason"
+                );
+            }
+            let others_pass = tests
+                .iter()
+                .filter(|t| !VICTIMS.contains(&t["name"].as_str().unwrap()))
+                .all(|t| t["outcome"] == "passed");
+            assert!(
+                others_pass,
+                "{name}: only the tests that call try_emit may be affected"
+            );
+        }
+    }
+}
+
+/// Processes of this suite still alive: the fixture's `sleep`s or any test binary of the
+/// harness.
+fn strays() -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(SLEEP_MARK) || cmdline.contains("kata-harness/target") {
+            found.push(format!(
+                "{}: {cmdline}",
+                entry.file_name().to_string_lossy()
+            ));
+        }
+    }
+    found
+}
+
+fn digest(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            if entry.path().is_dir() {
+                pending.push(entry.path());
+            } else {
+                files.push((entry.path(), std::fs::read(entry.path()).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_hostile_attempt_gets_its_verdict() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a local listener");
+    let port = listener.local_addr().unwrap().port();
+    let started = Instant::now();
+    for fixture in fixtures(port) {
+        let inserted = format!(
+            "{ANCHOR}        {{\n            {}\n        }}\n",
+            fixture.code
+        );
+        let mut edits = vec![(ANCHOR, inserted.as_str())];
+        let items_anchor = "mod sync;\n";
+        let items = format!("mod sync;\n{}", fixture.items);
+        if !fixture.items.is_empty() {
+            edits.push((items_anchor, items.as_str()));
+        }
+        let dir = attempt(&format!("hostile-{}", fixture.name), &edits);
+        let before = digest(&dir);
+        let one = Instant::now();
+        let report = grade_json(&dir, fixture.args);
+        let expect = match (fixture.name, report["network_isolated"].as_bool()) {
+            ("opens-a-connection", Some(true)) => Expect::Outcome("failed", "the network"),
+            ("opens-a-connection", _) => {
+                eprintln!("note: no network namespaces here, so a connection cannot be refused");
+                Expect::AllPass
+            }
+            _ => fixture.expect,
+        };
+        check(fixture.name, &report, expect);
+        assert_eq!(
+            digest(&dir),
+            before,
+            "{}: the attempt's folder changed",
+            fixture.name
+        );
+        assert!(
+            one.elapsed() < Duration::from_secs(90),
+            "{} took {:?}",
+            fixture.name,
+            one.elapsed()
+        );
+    }
+    drop(listener);
+
+    // A build script in the attempt is never run: the learner's manifest is not read.
+    let marker = std::env::temp_dir().join(format!("kata-build-script-ran-{}", std::process::id()));
+    let dir = attempt("hostile-build-script", &[]);
+    std::fs::write(
+        dir.join("build.rs"),
+        format!("fn main() {{ std::fs::write({marker:?}, \"ran\").unwrap(); }}"),
+    )
+    .unwrap();
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        manifest.replace(
+            "publish.workspace = true",
+            "publish.workspace = true\nbuild = \"build.rs\"",
+        ),
+    )
+    .unwrap();
+    let report = grade_json(&dir, &[]);
+    assert_eq!(report["score"], 100.0);
+    assert!(!marker.exists(), "the attempt's build.rs ran");
+
+    // Nothing is left behind: no process, no file in the test's private folders.
+    // Killed processes take a moment to disappear from /proc: look again for a while.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut left = strays();
+    while !left.is_empty() && Instant::now() < deadline {
+        std::thread::yield_now();
+        left = strays();
+    }
+    assert_eq!(left, Vec::<String>::new(), "processes outlived their tests");
+    let scratch = repository().join("target/kata-harness/scratch");
+    let left: Vec<_> = std::fs::read_dir(&scratch)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "private test folders left behind: {left:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(600),
+        "the suite took {:?}",
+        started.elapsed()
+    );
+}
