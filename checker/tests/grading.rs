@@ -341,3 +341,41 @@ fn every_kata_passes_the_self_check() {
     }
     assert!(output.status.success());
 }
+
+#[test]
+fn a_second_checker_waits_for_the_harness_and_says_so() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = attempt("waits-for-lock", &[]);
+    // Make sure the harness exists, then hold its lock as another checker would.
+    grade_json(&dir, &[]);
+    let lock = std::fs::File::create(repository().join("target/kata-harness/.lock")).unwrap();
+    // Other tests of this binary may be grading; wait for our turn like they do.
+    lock.lock().unwrap();
+    let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args([
+            "grade",
+            KATA,
+            "--path",
+            dir.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(second.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("Waiting for another `cargo kata`"), "{line}");
+    lock.unlock().unwrap();
+    let output = second.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["score"], 100.0,
+        "grading went on once the harness was free"
+    );
+}
