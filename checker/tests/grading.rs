@@ -48,6 +48,15 @@ fn stable(text: &str, dir: &Path) -> String {
     // Line numbers in "(at src/lib.rs:12:9)" move whenever the solution is edited.
     let mut out = String::new();
     for line in text.lines() {
+        // Whether tests could be cut off from the network depends on the machine.
+        if line.contains("note: tests ran with network access") {
+            continue;
+        }
+        if let Some(at) = line.find("\"network_isolated\": ") {
+            out.push_str(&line[..at]);
+            out.push_str("\"network_isolated\": \"[machine]\"\n");
+            continue;
+        }
         // Raw test output holds thread ids and timings.
         if let Some(at) = line.find("\"output\": \"") {
             out.push_str(&line[..at]);
