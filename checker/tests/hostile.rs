@@ -112,11 +112,15 @@ fn fixtures(port: u16) -> Vec<Fixture> {
             ),
             Outcome("timed-out", "timed out"),
         ),
-        fixture(
-            "output-flood",
-            "let line = \"x\".repeat(1 << 20); for _ in 0..300 { println!(\"{line}\"); eprintln!(\"{line}\"); }",
-            AllPass,
-        ),
+        Fixture {
+            // Plenty of time: the point is that 300 MiB of output is drained, not how fast.
+            args: &["--time-limit", "20"],
+            ..fixture(
+                "output-flood",
+                "let line = \"x\".repeat(1 << 20); for _ in 0..150 { println!(\"{line}\"); eprintln!(\"{line}\"); }",
+                AllPass,
+            )
+        },
         fixture(
             "fake-success-then-fail",
             "println!(\"test result: ok. 1 passed; 0 failed\"); \
