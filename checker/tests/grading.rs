@@ -3,39 +3,16 @@
 //! crash, faked success), graded with `--path` and `--format json`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
 mod common;
 
 use common::{
-    KATA, attempt, attempt_of, checker, grade_json, grade_kata_json, outcomes, repository,
-    tests_with,
+    KATA, attempt, attempt_of, checker, fingerprint, grade_json, grade_kata_json, outcomes,
+    repository, tests_with,
 };
-
-/// A digest of every file under `dir` (path, size, contents, modification time).
-fn fingerprint(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let entry = entry.unwrap();
-            let meta = entry.metadata().unwrap();
-            if meta.is_dir() {
-                pending.push(entry.path());
-            } else {
-                files.push((
-                    entry.path(),
-                    std::fs::read(entry.path()).unwrap(),
-                    meta.modified().unwrap(),
-                ));
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 /// Replaces the parts of a report that change between machines and edits.
 fn stable(text: &str, dir: &Path) -> String {

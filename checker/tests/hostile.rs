@@ -5,14 +5,13 @@
 //! process behind.
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 mod common;
 
-use common::{attempt, grade_json, repository};
+use common::{attempt, fingerprint, grade_json, repository};
 
 /// The start of the single-threaded `try_emit`'s body (unique in the solution).
 const ANCHOR: &str = "    /// as Node does for its `\"error\"` event.\n    ///\n    /// # Errors\n    ///\n    /// [`UnhandledEvent`] when `event` has no listener.\n    pub fn try_emit<Q>(&self, event: &Q, args: &A) -> Result<(), UnhandledEvent>\n    where\n        E: Borrow<Q>,\n        Q: Eq + Hash + ?Sized,\n    {\n";
@@ -257,22 +256,6 @@ fn strays() -> Vec<String> {
     found
 }
 
-fn digest(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            if entry.path().is_dir() {
-                pending.push(entry.path());
-            } else {
-                files.push((entry.path(), std::fs::read(entry.path()).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn every_hostile_attempt_gets_its_verdict() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a local listener");
@@ -290,7 +273,7 @@ fn every_hostile_attempt_gets_its_verdict() {
             edits.push((items_anchor, items.as_str()));
         }
         let dir = attempt(&format!("hostile-{}", fixture.name), &edits);
-        let before = digest(&dir);
+        let before = fingerprint(&dir);
         let one = Instant::now();
         let report = grade_json(&dir, fixture.args);
         let expect = match (fixture.name, report["network_isolated"].as_bool()) {
@@ -303,7 +286,7 @@ fn every_hostile_attempt_gets_its_verdict() {
         };
         check(fixture.name, &report, expect);
         assert_eq!(
-            digest(&dir),
+            fingerprint(&dir),
             before,
             "{}: the attempt's folder changed",
             fixture.name

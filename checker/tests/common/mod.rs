@@ -100,3 +100,26 @@ pub fn tests_with<'a>(report: &'a Value, outcome: &str) -> Vec<&'a Value> {
         .filter(|t| t["outcome"] == outcome)
         .collect()
 }
+
+/// A digest of every file under `dir` (path, size, contents, modification time).
+pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else {
+                files.push((
+                    entry.path(),
+                    std::fs::read(entry.path()).unwrap(),
+                    meta.modified().unwrap(),
+                ));
+            }
+        }
+    }
+    files.sort();
+    files
+}
