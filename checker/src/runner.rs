@@ -48,8 +48,9 @@ pub struct Run {
     pub output: String,
 }
 
-/// Whether test processes can be given a network namespace of their own (no network at
-/// all, not even loopback). Needs unprivileged user namespaces or root; found out once.
+/// Whether test processes can be given a network namespace of their own: no network but a
+/// loopback interface of their own, so the HTTP katas' tests can serve on 127.0.0.1 and
+/// nothing else is reachable. Needs the right to create one (root here); found out once.
 pub fn network_isolation() -> bool {
     static AVAILABLE: OnceLock<bool> = OnceLock::new();
     *AVAILABLE.get_or_init(|| {
@@ -61,7 +62,7 @@ pub fn network_isolation() -> bool {
         // SAFETY: unshare is a plain system call, safe between fork and exec.
         unsafe {
             probe.pre_exec(|| {
-                if libc::unshare(libc::CLONE_NEWNET) == 0 {
+                if libc::unshare(libc::CLONE_NEWNET) == 0 && loopback_up() {
                     Ok(())
                 } else {
                     Err(std::io::Error::last_os_error())
@@ -254,11 +255,35 @@ impl ChildSetup {
             limit(libc::RLIMIT_CPU, self.cpu_seconds);
             limit(libc::RLIMIT_FSIZE, self.file_bytes);
             limit(libc::RLIMIT_AS, self.memory_bytes);
-            if self.isolate_network && libc::unshare(libc::CLONE_NEWNET) != 0 {
+            if self.isolate_network && (libc::unshare(libc::CLONE_NEWNET) != 0 || !loopback_up())
+            {
                 return Err(std::io::Error::last_os_error());
             }
         }
         Ok(())
+    }
+}
+
+/// Brings up the `lo` interface of a new network namespace (it starts down), with the same
+/// ioctls `ip link set lo up` uses. Only system calls, so safe between fork and exec.
+fn loopback_up() -> bool {
+    // SAFETY: a socket, two ioctls on a zeroed `ifreq` whose name fits, and a close.
+    unsafe {
+        let socket = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if socket < 0 {
+            return false;
+        }
+        let mut request: libc::ifreq = std::mem::zeroed();
+        for (slot, byte) in request.ifr_name.iter_mut().zip(b"lo\0") {
+            *slot = *byte as libc::c_char;
+        }
+        let mut ok = libc::ioctl(socket, libc::SIOCGIFFLAGS, &mut request) == 0;
+        if ok {
+            request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            ok = libc::ioctl(socket, libc::SIOCSIFFLAGS, &request) == 0;
+        }
+        libc::close(socket);
+        ok
     }
 }
 

@@ -151,3 +151,6 @@ pub fn proptest_runner(cases: u32) -> proptest::test_runner::TestRunner {
         ),
     )
 }
+
+#[cfg(feature = "http")]
+pub mod http;

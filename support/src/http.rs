@@ -1,0 +1,168 @@
+//! A small HTTP/1.1 client over real TCP for the hidden tests of the HTTP katas (03, 04, 06).
+//!
+//! Each [`Connection`] is one TCP connection driven by hyper's client, so a test decides
+//! when a connection is reused (keep-alive), left idle, or dropped mid-request. Nothing is
+//! mocked: the learner's server sees ordinary sockets.
+
+use bytes::Bytes;
+use futures::Stream;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::Frame;
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{HeaderMap, HeaderValue};
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+
+pub use hyper::{Method, Request, StatusCode};
+
+/// A header name, for APIs that take `http::HeaderName` (axum re-exports the same type).
+pub fn hyper_header(name: &'static str) -> hyper::header::HeaderName {
+    hyper::header::HeaderName::from_static(name)
+}
+
+/// A request body: a whole buffer or a stream of chunks.
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+/// What went wrong on the client's side of a request.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// A whole body in one buffer.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// A body sent chunk by chunk as the stream yields them; an `Err` item aborts the request.
+pub fn streamed<S>(chunks: S) -> Body
+where
+    S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync + 'static,
+{
+    use futures::StreamExt;
+    BodyExt::boxed(StreamBody::new(chunks.map(|chunk| chunk.map(Frame::data))))
+}
+
+/// A received response, with its whole body.
+#[derive(Debug)]
+pub struct Response {
+    /// The status code.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl Response {
+    /// A header's value as text, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON; panics with the body in the message when it is not JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("response body is not JSON ({e}): {:?}", self.text()))
+    }
+}
+
+/// One HTTP/1.1 connection to a server under test.
+pub struct Connection {
+    addr: SocketAddr,
+    sender: SendRequest<Body>,
+    driver: JoinHandle<Result<(), hyper::Error>>,
+}
+
+impl Connection {
+    /// Opens a TCP connection to `addr` and completes the HTTP/1.1 handshake.
+    pub async fn open(addr: SocketAddr) -> Result<Self, Error> {
+        Self::handshake(addr, TcpStream::connect(addr).await?).await
+    }
+
+    /// Opens a connection from a chosen local address, e.g. `127.0.0.2`, so that a server
+    /// on loopback sees a different peer IP.
+    pub async fn open_from(local: std::net::IpAddr, addr: SocketAddr) -> Result<Self, Error> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::new(local, 0))?;
+        Self::handshake(addr, socket.connect(addr).await?).await
+    }
+
+    async fn handshake(addr: SocketAddr, stream: TcpStream) -> Result<Self, Error> {
+        stream.set_nodelay(true)?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        let driver = tokio::spawn(connection);
+        Ok(Self {
+            addr,
+            sender,
+            driver,
+        })
+    }
+
+    /// Sends a request and reads the whole response. A `Host` header is added if missing.
+    pub async fn send(&mut self, mut request: Request<Body>) -> Result<Response, Error> {
+        if !request.headers().contains_key(hyper::header::HOST) {
+            let host = HeaderValue::from_str(&self.addr.to_string())?;
+            request.headers_mut().insert(hyper::header::HOST, host);
+        }
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok(Response {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    /// `GET path` on this connection.
+    pub async fn get(&mut self, path: &str) -> Result<Response, Error> {
+        self.send(request(Method::GET, path, full(Bytes::new())))
+            .await
+    }
+
+    /// Waits until the connection ends (the server closed it, or it failed), and says
+    /// whether it ended cleanly.
+    pub async fn closed(&mut self) -> Result<(), Error> {
+        (&mut self.driver).await??;
+        Ok(())
+    }
+
+    /// Whether the connection has already ended.
+    pub fn is_closed(&self) -> bool {
+        self.driver.is_finished()
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// A request with a method, a path and a body.
+pub fn request(method: Method, path: &str, body: Body) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .body(body)
+        .expect("a valid request")
+}
+
+/// `GET path` on a new connection.
+pub async fn get(addr: SocketAddr, path: &str) -> Result<Response, Error> {
+    Connection::open(addr).await?.get(path).await
+}
+
+/// Sends `request` on a new connection.
+pub async fn send(addr: SocketAddr, request: Request<Body>) -> Result<Response, Error> {
+    Connection::open(addr).await?.send(request).await
+}
