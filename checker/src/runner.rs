@@ -255,8 +255,7 @@ impl ChildSetup {
             limit(libc::RLIMIT_CPU, self.cpu_seconds);
             limit(libc::RLIMIT_FSIZE, self.file_bytes);
             limit(libc::RLIMIT_AS, self.memory_bytes);
-            if self.isolate_network && (libc::unshare(libc::CLONE_NEWNET) != 0 || !loopback_up())
-            {
+            if self.isolate_network && (libc::unshare(libc::CLONE_NEWNET) != 0 || !loopback_up()) {
                 return Err(std::io::Error::last_os_error());
             }
         }

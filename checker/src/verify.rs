@@ -218,12 +218,21 @@ fn alternatives(solution_dir: &Path, solution: &Sources) -> Result<Vec<(String, 
             continue;
         }
         let mut sources = solution.clone();
+        let mut laid = 0;
         for file in std::fs::read_dir(&dir)? {
             let file = file?.path();
             if file.is_file() {
                 let name = file.file_name().expect("a file has a name");
                 sources.insert(Path::new("src").join(name), std::fs::read(&file)?);
+                laid += 1;
             }
+        }
+        // An empty folder would grade the reference itself and prove nothing.
+        if laid == 0 {
+            anyhow::bail!(
+                "{} has no source files: an alternative must replace at least `lib.rs`",
+                dir.display()
+            );
         }
         let name = dir
             .file_name()

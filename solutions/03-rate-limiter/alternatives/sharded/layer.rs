@@ -1,0 +1,142 @@
+//! The layer, with a hand-written future: either an answer ready at once, or the inner
+//! service's future followed by adding the headers.
+
+use crate::{Decision, RateLimiter};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, HeaderName, Request, Response, StatusCode};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+/// Which part of a request names the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyBy {
+    /// The peer's IP address from `ConnectInfo<SocketAddr>`.
+    PeerIp,
+    /// This header's value (set by a trusted proxy); the peer IP when it is missing.
+    Header(HeaderName),
+}
+
+/// A layer rate-limiting the service it wraps; every service it makes shares the limiter.
+#[derive(Debug, Clone)]
+pub struct RateLimitLayer {
+    limiter: RateLimiter<String>,
+    key_by: KeyBy,
+}
+
+impl RateLimitLayer {
+    /// A layer counting requests in `limiter`, keyed as `key_by` says.
+    pub fn new(limiter: RateLimiter<String>, key_by: KeyBy) -> Self {
+        RateLimitLayer { limiter, key_by }
+    }
+}
+
+impl<S> tower::Layer<S> for RateLimitLayer {
+    type Service = RateLimit<S>;
+
+    fn layer(&self, inner: S) -> RateLimit<S> {
+        RateLimit {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service [`RateLimitLayer`] makes.
+#[derive(Debug, Clone)]
+pub struct RateLimit<S> {
+    inner: S,
+    layer: RateLimitLayer,
+}
+
+/// The future of [`RateLimit`]'s `call`.
+pub enum Answer<F> {
+    /// Refused: the 429 response, taken on the first poll.
+    Refused(Option<Response<Body>>),
+    /// Allowed: the inner call, and the decision whose headers its response gets.
+    Allowed(Pin<Box<F>>, Decision),
+}
+
+impl<F, E> Future for Answer<F>
+where
+    F: Future<Output = Result<Response<Body>, E>>,
+{
+    type Output = Result<Response<Body>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Answer::Refused(response) => {
+                Poll::Ready(Ok(response.take().expect("polled after completion")))
+            }
+            Answer::Allowed(future, decision) => {
+                let mut response = ready!(future.as_mut().poll(cx))?;
+                headers(response.headers_mut(), decision);
+                Poll::Ready(Ok(response))
+            }
+        }
+    }
+}
+
+impl<S> tower::Service<Request<Body>> for RateLimit<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>> + Clone,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = Answer<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip().to_string());
+        let header = match &self.layer.key_by {
+            KeyBy::Header(name) => request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().to_owned()),
+            KeyBy::PeerIp => None,
+        };
+        let key = header.or(peer).unwrap_or_default();
+        let decision = self.layer.limiter.check(&key);
+        if decision.allowed {
+            let fresh = self.inner.clone();
+            let mut ready = std::mem::replace(&mut self.inner, fresh);
+            Answer::Allowed(Box::pin(ready.call(request)), decision)
+        } else {
+            Answer::Refused(Some(refusal(&decision)))
+        }
+    }
+}
+
+fn seconds_up(d: std::time::Duration) -> u64 {
+    let whole = d.as_secs();
+    if d.subsec_nanos() > 0 { whole + 1 } else { whole }
+}
+
+fn headers(map: &mut HeaderMap, decision: &Decision) {
+    map.insert("x-ratelimit-limit", decision.limit.into());
+    map.insert("x-ratelimit-remaining", decision.remaining.into());
+    map.insert("x-ratelimit-reset", seconds_up(decision.reset_after).into());
+}
+
+fn refusal(decision: &Decision) -> Response<Body> {
+    let wait = seconds_up(decision.retry_after.unwrap_or_default()).max(1);
+    let mut response = Response::builder()
+        .status(StatusCode::TOO_MANY_REQUESTS)
+        .header("content-type", "application/json")
+        .header("retry-after", wait)
+        .body(Body::from(format!(
+            "{{\"error\":\"rate limit exceeded\",\"retry_after\":{wait}}}"
+        )))
+        .expect("a valid response");
+    headers(response.headers_mut(), decision);
+    response
+}
