@@ -166,3 +166,77 @@ pub async fn get(addr: SocketAddr, path: &str) -> Result<Response, Error> {
 pub async fn send(addr: SocketAddr, request: Request<Body>) -> Result<Response, Error> {
     Connection::open(addr).await?.send(request).await
 }
+
+/// Building `multipart/form-data` bodies by hand, so a test controls every byte: file
+/// names no browser would send, and bodies streamed or cut off mid-file.
+pub mod multipart {
+    use super::{Body, Method, Request, full, request};
+    use bytes::Bytes;
+
+    /// The boundary every body built here uses.
+    pub const BOUNDARY: &str = "kata-boundary-7MA4YWxkTrZu0gW";
+
+    /// The start of one part: its boundary line and headers. `filename` is written raw
+    /// between quotes (`None` leaves the parameter out).
+    pub fn part_head(filename: Option<&[u8]>, content_type: Option<&str>) -> Vec<u8> {
+        let mut head =
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"").into_bytes();
+        if let Some(name) = filename {
+            head.extend_from_slice(b"; filename=\"");
+            head.extend_from_slice(name);
+            head.push(b'"');
+        }
+        head.extend_from_slice(b"\r\n");
+        if let Some(content_type) = content_type {
+            head.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+        }
+        head.extend_from_slice(b"\r\n");
+        head
+    }
+
+    /// What follows a part's content when another part comes.
+    pub const PART_END: &[u8] = b"\r\n";
+
+    /// The end of the whole body (after the last part's content).
+    pub fn closing() -> Vec<u8> {
+        format!("\r\n--{BOUNDARY}--\r\n").into_bytes()
+    }
+
+    /// A whole body of files given as (filename, content type, content).
+    pub fn body(files: &[(Option<&[u8]>, Option<&str>, &[u8])]) -> Bytes {
+        let mut body = Vec::new();
+        for (i, (name, content_type, content)) in files.iter().enumerate() {
+            if i > 0 {
+                body.extend_from_slice(PART_END);
+            }
+            body.extend_from_slice(&part_head(*name, *content_type));
+            body.extend_from_slice(content);
+        }
+        if files.is_empty() {
+            body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        } else {
+            body.extend_from_slice(&closing());
+        }
+        body.into()
+    }
+
+    /// The `Content-Type` header value of these bodies.
+    pub fn content_type() -> String {
+        format!("multipart/form-data; boundary={BOUNDARY}")
+    }
+
+    /// `POST path` with a multipart body.
+    pub fn post(path: &str, body: Body) -> Request<Body> {
+        let mut request = request(Method::POST, path, body);
+        request.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            content_type().parse().expect("a valid header"),
+        );
+        request
+    }
+
+    /// `POST path` with these files.
+    pub fn post_files(path: &str, files: &[(Option<&[u8]>, Option<&str>, &[u8])]) -> Request<Body> {
+        post(path, full(body(files)))
+    }
+}

@@ -1,0 +1,71 @@
+//! Kata 04: a streaming file upload.
+//!
+//! Serve `POST /upload` taking `multipart/form-data`. Every part of the form is a file:
+//! store it in the upload folder and answer `200` with JSON `{"files": [...]}` describing
+//! each one ([`UploadResponse`]). The rules:
+//!
+//! - **Stream.** Never hold a whole file in memory: write each piece to disk as it
+//!   arrives, computing its SHA-256 on the way. A 256 MiB upload must keep the heap
+//!   within a few MiB.
+//! - **Safe, unique names.** The client's file name is data, not a path. The stored name
+//!   is a plain file name (no `/`, `\`, NUL, no leading `.`, at most 255 bytes) inside the
+//!   upload folder, different for every upload, even of the same name at the same moment.
+//!   Nothing is ever written outside the folder.
+//! - **Limits.** A file larger than `max_file_bytes`, or files adding up to more than
+//!   `max_total_bytes` in one request, get `413 Payload Too Large` — and the request leaves
+//!   no file behind, not even its earlier, complete files. Exactly the limit is allowed.
+//!   (axum's own 2 MiB default body limit must not get in the way.)
+//! - **All or nothing, whatever happens.** A body that is not valid multipart is a `400`
+//!   (or another 4xx), a client that disconnects mid-upload leaves nothing behind.
+//! - **Visible only when complete.** While a file arrives it lives under a hidden
+//!   temporary name (starting with `.`) in the upload folder; it gets its final name once
+//!   complete and flushed, and before the response is sent.
+//!
+//! `cargo test -p upload` runs the examples in `tests/`; `cargo kata grade upload` runs
+//! the hidden tests.
+
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Where uploads go and how big they may be.
+#[derive(Debug, Clone)]
+pub struct UploadConfig {
+    /// The upload folder; it must exist. Nothing is ever written outside it.
+    pub dir: PathBuf,
+    /// The largest file accepted, in bytes.
+    pub max_file_bytes: u64,
+    /// The most bytes of files accepted in one request.
+    pub max_total_bytes: u64,
+}
+
+/// One stored file, as the response reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFile {
+    /// The file name the client sent (empty when it sent none).
+    pub original_name: String,
+    /// The name it is stored under in the upload folder: unique and safe.
+    pub stored_name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The part's `Content-Type`, if it had one.
+    pub content_type: Option<String>,
+    /// SHA-256 of the content, lower-case hex.
+    pub sha256: String,
+}
+
+/// The JSON body of a successful upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadResponse {
+    /// Every file of the request, in the order received.
+    pub files: Vec<StoredFile>,
+}
+
+/// The router: `POST /upload` with `multipart/form-data`, storing files in `config.dir`.
+pub fn router(config: UploadConfig) -> Router {
+    // TODO: route `POST /upload` to a handler taking `State` and
+    // `axum::extract::Multipart`; lift axum's default body limit; stream each field with
+    // `field.chunk()` into a temporary file and a `sha2::Sha256`; rename when complete.
+    let _ = config;
+    todo!()
+}
