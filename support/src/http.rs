@@ -173,6 +173,10 @@ pub mod multipart {
     use super::{Body, Method, Request, full, request};
     use bytes::Bytes;
 
+    /// One file of a form: its filename (written raw; `None` leaves the parameter out),
+    /// its content type, and its content.
+    pub type File<'a> = (Option<&'a [u8]>, Option<&'a str>, &'a [u8]);
+
     /// The boundary every body built here uses.
     pub const BOUNDARY: &str = "kata-boundary-7MA4YWxkTrZu0gW";
 
@@ -203,7 +207,7 @@ pub mod multipart {
     }
 
     /// A whole body of files given as (filename, content type, content).
-    pub fn body(files: &[(Option<&[u8]>, Option<&str>, &[u8])]) -> Bytes {
+    pub fn body(files: &[File<'_>]) -> Bytes {
         let mut body = Vec::new();
         for (i, (name, content_type, content)) in files.iter().enumerate() {
             if i > 0 {
@@ -236,7 +240,7 @@ pub mod multipart {
     }
 
     /// `POST path` with these files.
-    pub fn post_files(path: &str, files: &[(Option<&[u8]>, Option<&str>, &[u8])]) -> Request<Body> {
+    pub fn post_files(path: &str, files: &[File<'_>]) -> Request<Body> {
         post(path, full(body(files)))
     }
 }

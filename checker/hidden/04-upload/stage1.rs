@@ -48,8 +48,7 @@ const MIB: u64 = 1024 * 1024;
 async fn a_file_is_stored_with_its_size_type_and_checksum() {
     graded_async(async {
         let (addr, _root, dir) = serve(MIB, MIB).await;
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] =
-            &[(Some(b"hello.txt"), Some("text/plain"), b"hello world")];
+        let files: &[multipart::File] = &[(Some(b"hello.txt"), Some("text/plain"), b"hello world")];
         let response = http::send(addr, multipart::post_files("/upload", files))
             .await
             .unwrap();
@@ -81,7 +80,7 @@ async fn a_file_is_stored_with_its_size_type_and_checksum() {
 async fn the_empty_file_has_the_empty_checksum() {
     graded_async(async {
         let (addr, _root, dir) = serve(MIB, MIB).await;
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[(Some(b"empty.bin"), None, b"")];
+        let files: &[multipart::File] = &[(Some(b"empty.bin"), None, b"")];
         let response = http::send(addr, multipart::post_files("/upload", files))
             .await
             .unwrap();
@@ -110,7 +109,7 @@ async fn the_empty_file_has_the_empty_checksum() {
 async fn several_files_in_one_request_are_stored_in_order() {
     graded_async(async {
         let (addr, _root, dir) = serve(MIB, MIB).await;
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[
+        let files: &[multipart::File] = &[
             (Some(b"a.txt"), Some("text/plain"), b"first"),
             (Some(b"b.json"), Some("application/json"), b"{\"second\":2}"),
             (Some(b"c.txt"), None, b"third file"),
@@ -142,7 +141,7 @@ async fn binary_content_survives_byte_for_byte() {
         let mut content: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
         content.extend_from_slice(b"\r\n--kata-boundary\r\n--\r\n\r\n");
         content.extend((0..=255u8).rev().cycle().take(1000));
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[(
+        let files: &[multipart::File] = &[(
             Some(b"data.bin"),
             Some("application/octet-stream"),
             &content,
@@ -165,7 +164,7 @@ async fn a_file_larger_than_axums_default_body_limit_is_accepted() {
     graded_async(async {
         let (addr, _root, dir) = serve(64 * MIB, 64 * MIB).await;
         let content = vec![b'x'; 5 * MIB as usize];
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[(Some(b"big.bin"), None, &content)];
+        let files: &[multipart::File] = &[(Some(b"big.bin"), None, &content)];
         let response = http::send(addr, multipart::post_files("/upload", files))
             .await
             .unwrap();

@@ -82,7 +82,7 @@ async fn hostile_file_names_never_leave_the_upload_folder() {
         let (addr, root, dir) = serve(MIB, MIB).await;
         for name in names {
             let sent = name.unwrap_or(b"<no filename parameter>");
-            let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[(name, None, b"payload")];
+            let files: &[multipart::File] = &[(name, None, b"payload")];
             let response = http::send(addr, multipart::post_files("/upload", files))
                 .await
                 .unwrap();
@@ -130,8 +130,7 @@ async fn uploads_of_the_same_name_never_overwrite_each_other() {
         let (addr, _root, dir) = serve(MIB, MIB).await;
         let upload = |i: usize| async move {
             let content = format!("upload number {i}").repeat(100 + i);
-            let files: &[(Option<&[u8]>, Option<&str>, &[u8])] =
-                &[(Some(b"same.txt"), None, content.as_bytes())];
+            let files: &[multipart::File] = &[(Some(b"same.txt"), None, content.as_bytes())];
             let response = http::send(addr, multipart::post_files("/upload", files))
                 .await
                 .unwrap();
@@ -169,7 +168,7 @@ async fn a_file_over_the_limit_is_refused_and_leaves_nothing() {
     graded_async(async {
         let (addr, _root, dir) = serve(MIB, 10 * MIB).await;
         let exact = vec![7u8; MIB as usize];
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[(Some(b"exact.bin"), None, &exact)];
+        let files: &[multipart::File] = &[(Some(b"exact.bin"), None, &exact)];
         let response = http::send(addr, multipart::post_files("/upload", files))
             .await
             .unwrap();
@@ -182,7 +181,7 @@ async fn a_file_over_the_limit_is_refused_and_leaves_nothing() {
         let kept = names_in(&dir);
 
         let over = vec![7u8; MIB as usize + 1];
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[(Some(b"over.bin"), None, &over)];
+        let files: &[multipart::File] = &[(Some(b"over.bin"), None, &over)];
         let response = http::send(addr, multipart::post_files("/upload", files))
             .await
             .unwrap();
@@ -202,7 +201,7 @@ async fn files_over_the_total_limit_are_refused_and_all_removed() {
         let (addr, _root, dir) = serve(MIB, 3 * MIB / 2).await;
         let one = vec![1u8; MIB as usize];
         let two = vec![2u8; MIB as usize];
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[
+        let files: &[multipart::File] = &[
             (Some(b"one.bin"), None, &one),
             (Some(b"two.bin"), None, &two),
         ];
@@ -219,7 +218,7 @@ async fn files_over_the_total_limit_are_refused_and_all_removed() {
             names_in(&dir)
         );
         let sha = format!("{:x}", Sha256::digest(&one));
-        let files: &[(Option<&[u8]>, Option<&str>, &[u8])] = &[(Some(b"one.bin"), None, &one)];
+        let files: &[multipart::File] = &[(Some(b"one.bin"), None, &one)];
         let response = http::send(addr, multipart::post_files("/upload", files))
             .await
             .unwrap();
