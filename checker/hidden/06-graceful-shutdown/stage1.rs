@@ -1,0 +1,189 @@
+// Stage 1 — the seed's shutdown: a server that serves until triggered; then every request
+// already in flight completes with its whole response while new connections are refused,
+// and the hooks run once each, in the order they were added, after the drain.
+
+use axum::Router;
+use axum::routing::get;
+use graceful_shutdown::{Outcome, Report, ServeConfig, Shutdown, readiness, serve};
+use kata_support::graded_async;
+use kata_support::http::{self, Connection};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+
+const BODY: usize = 256 * 1024;
+
+/// A server under test: `/slow` waits until the test opens the gate, `/fast` answers at
+/// once, `/ready` is the kata's readiness route.
+struct Server {
+    addr: SocketAddr,
+    shutdown: Shutdown,
+    started: watch::Receiver<usize>,
+    finished: Arc<Mutex<usize>>,
+    gate: Arc<Semaphore>,
+    report: JoinHandle<std::io::Result<Report>>,
+}
+
+impl Server {
+    async fn start(shutdown: Shutdown, config: ServeConfig) -> Self {
+        let (started_tx, started) = watch::channel(0usize);
+        let started_tx = Arc::new(started_tx);
+        let finished = Arc::new(Mutex::new(0));
+        let gate = Arc::new(Semaphore::new(0));
+        let slow = {
+            let (gate, finished) = (gate.clone(), finished.clone());
+            move || async move {
+                started_tx.send_modify(|n| *n += 1);
+                gate.acquire().await.unwrap().forget();
+                *finished.lock().unwrap() += 1;
+                "x".repeat(BODY)
+            }
+        };
+        let app = Router::new()
+            .route("/slow", get(slow))
+            .route("/fast", get(|| async { "fast" }))
+            .merge(readiness(shutdown.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let report = tokio::spawn(serve(listener, app, shutdown.clone(), config));
+        Server {
+            addr,
+            shutdown,
+            started,
+            finished,
+            gate,
+            report,
+        }
+    }
+
+    /// Sends `GET /slow` on `n` connections of their own; returns when all `n` handlers
+    /// have started.
+    async fn slow_requests(
+        &mut self,
+        n: usize,
+    ) -> Vec<JoinHandle<Result<http::Response, http::Error>>> {
+        let target = *self.started.borrow() + n;
+        let mut requests = Vec::new();
+        for _ in 0..n {
+            let mut conn = Connection::open(self.addr).await.unwrap();
+            requests.push(tokio::spawn(async move { conn.get("/slow").await }));
+        }
+        self.started.wait_for(|s| *s >= target).await.unwrap();
+        requests
+    }
+
+    /// Waits until connecting is refused: the listener is closed.
+    async fn refused(&self) {
+        for _ in 0..4000 {
+            match tokio::net::TcpStream::connect(self.addr).await {
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return,
+                _ => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+        panic!("new connections were still accepted 20 s after the shutdown began");
+    }
+}
+
+#[tokio::test]
+async fn requests_in_flight_complete_and_new_connections_are_refused() {
+    graded_async(async {
+        let mut server = Server::start(Shutdown::new(), ServeConfig::default()).await;
+        let requests = server.slow_requests(5).await;
+        server.shutdown.trigger();
+        server.refused().await;
+        assert!(
+            !server.report.is_finished(),
+            "serve returned while five requests were still in flight"
+        );
+        server.gate.add_permits(5);
+        for request in requests {
+            let response = request
+                .await
+                .unwrap()
+                .expect("a request in flight gets its whole response");
+            assert_eq!(response.status, 200);
+            assert_eq!(response.body.len(), BODY, "the whole body arrives");
+        }
+        let report = server.report.await.unwrap().unwrap();
+        assert_eq!(report.outcome, Outcome::Drained);
+        assert_eq!(report.exit_code(), 0);
+        assert_eq!(*server.finished.lock().unwrap(), 5);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hooks_run_once_in_order_after_the_drain() {
+    graded_async(async {
+        let shutdown = Shutdown::new();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut server = Server::start(shutdown.clone(), ServeConfig::default()).await;
+        for name in [
+            "stop accepting jobs",
+            "close the database pool",
+            "flush the logs",
+        ] {
+            let (log, finished) = (log.clone(), server.finished.clone());
+            shutdown.on_shutdown(name, move || async move {
+                let done = *finished.lock().unwrap();
+                log.lock().unwrap().push((name, done));
+            });
+        }
+        let requests = server.slow_requests(2).await;
+        shutdown.trigger();
+        server.refused().await;
+        assert!(
+            log.lock().unwrap().is_empty(),
+            "a hook ran while requests were still in flight"
+        );
+        server.gate.add_permits(2);
+        for request in requests {
+            assert_eq!(request.await.unwrap().unwrap().status, 200);
+        }
+        let report = server.report.await.unwrap().unwrap();
+        assert_eq!(
+            report.hooks_run,
+            [
+                "stop accepting jobs",
+                "close the database pool",
+                "flush the logs"
+            ]
+        );
+        assert_eq!(
+            *log.lock().unwrap(),
+            [
+                ("stop accepting jobs", 2),
+                ("close the database pool", 2),
+                ("flush the logs", 2)
+            ],
+            "each hook ran once, in order, after both requests had finished"
+        );
+        shutdown.trigger();
+        assert_eq!(log.lock().unwrap().len(), 3, "nothing runs twice");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_server_serves_until_it_is_triggered() {
+    graded_async(async {
+        let server = Server::start(Shutdown::new(), ServeConfig::default()).await;
+        let mut conn = Connection::open(server.addr).await.unwrap();
+        for _ in 0..3 {
+            let response = conn.get("/fast").await.unwrap();
+            assert_eq!(response.status, 200);
+            assert_eq!(response.text(), "fast");
+        }
+        let ready = http::get(server.addr, "/ready").await.unwrap();
+        assert_eq!(ready.status, 200, "ready while running");
+        assert!(!server.report.is_finished(), "serve runs until triggered");
+        drop(conn);
+        server.shutdown.trigger();
+        let report = server.report.await.unwrap().unwrap();
+        assert_eq!(report.outcome, Outcome::Drained);
+        assert!(report.hooks_run.is_empty());
+    })
+    .await;
+}

@@ -1,0 +1,208 @@
+// Stage 2 — what the seed gets wrong: idle keep-alive connections close at once instead of
+// holding the shutdown open; past the deadline the rest is aborted and the report says so
+// (no `process::exit` from library code); the drain ends the moment the last request
+// does, not at the next poll; and during the grace period readiness answers 503 while
+// the server still accepts.
+
+use axum::Router;
+use axum::routing::get;
+use graceful_shutdown::{Outcome, Report, ServeConfig, Shutdown, readiness, serve};
+use kata_support::graded_async;
+use kata_support::http::{self, Connection};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+
+const BODY: usize = 256 * 1024;
+
+/// A server under test: `/slow` waits until the test opens the gate, `/fast` answers at
+/// once, `/ready` is the kata's readiness route.
+struct Server {
+    addr: SocketAddr,
+    shutdown: Shutdown,
+    started: watch::Receiver<usize>,
+    finished: Arc<Mutex<usize>>,
+    gate: Arc<Semaphore>,
+    report: JoinHandle<std::io::Result<Report>>,
+}
+
+impl Server {
+    async fn start(shutdown: Shutdown, config: ServeConfig) -> Self {
+        let (started_tx, started) = watch::channel(0usize);
+        let started_tx = Arc::new(started_tx);
+        let finished = Arc::new(Mutex::new(0));
+        let gate = Arc::new(Semaphore::new(0));
+        let slow = {
+            let (gate, finished) = (gate.clone(), finished.clone());
+            move || async move {
+                started_tx.send_modify(|n| *n += 1);
+                gate.acquire().await.unwrap().forget();
+                *finished.lock().unwrap() += 1;
+                "x".repeat(BODY)
+            }
+        };
+        let app = Router::new()
+            .route("/slow", get(slow))
+            .route("/fast", get(|| async { "fast" }))
+            .merge(readiness(shutdown.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let report = tokio::spawn(serve(listener, app, shutdown.clone(), config));
+        Server {
+            addr,
+            shutdown,
+            started,
+            finished,
+            gate,
+            report,
+        }
+    }
+
+    /// Sends `GET /slow` on `n` connections of their own; returns when all `n` handlers
+    /// have started.
+    async fn slow_requests(
+        &mut self,
+        n: usize,
+    ) -> Vec<JoinHandle<Result<http::Response, http::Error>>> {
+        let target = *self.started.borrow() + n;
+        let mut requests = Vec::new();
+        for _ in 0..n {
+            let mut conn = Connection::open(self.addr).await.unwrap();
+            requests.push(tokio::spawn(async move { conn.get("/slow").await }));
+        }
+        self.started.wait_for(|s| *s >= target).await.unwrap();
+        requests
+    }
+
+    /// Waits until connecting is refused: the listener is closed.
+    async fn refused(&self) {
+        for _ in 0..4000 {
+            match tokio::net::TcpStream::connect(self.addr).await {
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return,
+                _ => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+        panic!("new connections were still accepted 20 s after the shutdown began");
+    }
+}
+
+#[tokio::test]
+async fn idle_keep_alive_connections_close_at_once() {
+    graded_async(async {
+        let config = ServeConfig {
+            grace: Duration::ZERO,
+            deadline: Duration::from_secs(5),
+        };
+        let server = Server::start(Shutdown::new(), config).await;
+        let mut idle = Vec::new();
+        for _ in 0..3 {
+            let mut conn = Connection::open(server.addr).await.unwrap();
+            assert_eq!(conn.get("/fast").await.unwrap().status, 200);
+            idle.push(conn);
+        }
+        server.shutdown.trigger();
+        let report = server.report.await.unwrap().unwrap();
+        assert_eq!(
+            report.outcome,
+            Outcome::Drained,
+            "three idle keep-alive connections must be closed, not waited for until the deadline"
+        );
+        for conn in &mut idle {
+            conn.closed()
+                .await
+                .expect("the server closed the idle connection cleanly");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_deadline_aborts_what_is_left_and_says_so() {
+    graded_async(async {
+        let shutdown = Shutdown::new();
+        shutdown.on_shutdown("close the pool", || async {});
+        let config = ServeConfig {
+            grace: Duration::ZERO,
+            deadline: Duration::from_millis(300),
+        };
+        let mut server = Server::start(shutdown.clone(), config).await;
+        let requests = server.slow_requests(3).await;
+        shutdown.trigger();
+        // The gate never opens: these requests would run for ever.
+        let report = server.report.await.unwrap().unwrap();
+        assert_eq!(report.outcome, Outcome::DeadlineExceeded { aborted: 3 });
+        assert_eq!(
+            report.exit_code(),
+            1,
+            "a shutdown that had to abort is not a success"
+        );
+        assert_eq!(
+            report.hooks_run,
+            ["close the pool"],
+            "hooks still run after an abort"
+        );
+        for request in requests {
+            assert!(
+                request.await.unwrap().is_err(),
+                "an aborted request gets no complete response"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_drain_ends_as_soon_as_the_last_request_does() {
+    graded_async(async {
+        // 800 ms is ages for one request that is released at once; a drain that checks
+        // every second misses it.
+        let config = ServeConfig {
+            grace: Duration::ZERO,
+            deadline: Duration::from_millis(800),
+        };
+        let mut server = Server::start(Shutdown::new(), config).await;
+        let requests = server.slow_requests(1).await;
+        server.shutdown.trigger();
+        server.refused().await;
+        server.gate.add_permits(1);
+        for request in requests {
+            assert_eq!(request.await.unwrap().unwrap().body.len(), BODY);
+        }
+        let report = server.report.await.unwrap().unwrap();
+        assert_eq!(report.outcome, Outcome::Drained);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn readiness_answers_503_during_the_grace_period() {
+    graded_async(async {
+        let config = ServeConfig {
+            grace: Duration::from_secs(600),
+            deadline: Duration::from_secs(600),
+        };
+        let server = Server::start(Shutdown::new(), config).await;
+        assert_eq!(http::get(server.addr, "/ready").await.unwrap().status, 200);
+        server.shutdown.trigger();
+        let ready = http::get(server.addr, "/ready").await.unwrap();
+        assert_eq!(
+            ready.status, 503,
+            "once triggered, readiness fails so the load balancer stops sending traffic"
+        );
+        let fast = http::get(server.addr, "/fast").await.unwrap();
+        assert_eq!(
+            fast.status, 200,
+            "during the grace period new connections are still served"
+        );
+        server.shutdown.trigger();
+        let report = server.report.await.unwrap().unwrap();
+        assert!(
+            matches!(report.outcome, Outcome::Forced { .. }),
+            "a second trigger ends the grace period and the drain: {:?}",
+            report.outcome
+        );
+    })
+    .await;
+}
