@@ -189,9 +189,13 @@ pub async fn serve(
     let mut connections = JoinSet::new();
     let accept_until = async {
         shutdown.reached(Phase::Draining).await;
-        tokio::select! {
-            () = tokio::time::sleep(config.grace) => {}
-            () = shutdown.reached(Phase::Forced) => {}
+        // A zero grace period ends at once: even a zero `sleep` waits for the timer's next
+        // tick, a millisecond added to every shutdown.
+        if !config.grace.is_zero() {
+            tokio::select! {
+                () = tokio::time::sleep(config.grace) => {}
+                () = shutdown.reached(Phase::Forced) => {}
+            }
         }
     };
     tokio::pin!(accept_until);

@@ -225,7 +225,10 @@ pub async fn serve(
     let mut next_id = 0u64;
     let stop_accepting = async {
         shutdown.until(|p| p != Phase::Running).await;
-        let _ = tokio::time::timeout(config.grace, shutdown.until(|p| p == Phase::Forced)).await;
+        if config.grace > Duration::ZERO {
+            let _ =
+                tokio::time::timeout(config.grace, shutdown.until(|p| p == Phase::Forced)).await;
+        }
     };
     tokio::pin!(stop_accepting);
     loop {
