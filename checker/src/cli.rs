@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
+Colours follow --color, or NO_COLOR / CLICOLOR_FORCE when --color is auto. Progress and
+backups live in .kata/ at the workbook's root (KATA_STATE_DIR moves them).
+
 Exit status:
   0  grading ran (whatever the score)
   1  `verify` found a problem in the workbook (a skeleton that scores, a solution that
@@ -16,6 +19,11 @@ Examples:
   cargo kata grade event-emitter          grade katas/01-event-emitter
   cargo kata grade 1 --path ~/my-attempt  grade another folder (read, never written)
   cargo kata grade 1 --format json        machine-readable results (exercism v3 fields)
+  cargo kata watch                        re-grade the current kata on every save
+  cargo kata hint event-emitter           open the next hint
+  cargo kata status                       progress, without grading
+  cargo kata solution 1 --diff            the reference against your attempt (after stage 1)
+  cargo kata reset 1                      back up your attempt, restore the skeleton
   cargo kata verify                       the workbook's self-check
   cargo kata interview new 1 --candidate Ada --minutes 45 --out ../ada
   cargo kata interview grade ../ada
@@ -31,6 +39,20 @@ pub struct Cli {
     /// What to do; with none, grade every kata and show the overview.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// When to use colours.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The subcommands.
@@ -68,6 +90,61 @@ pub enum Command {
         /// The folder of the interviewer's records [default: <workbook>/interviews].
         #[arg(long, global = true, value_name = "DIR")]
         records: Option<PathBuf>,
+    },
+    /// Re-grade a kata every time a file of its attempt is saved.
+    ///
+    /// Shows the stage reached and the first failing test. Keys: h next hint, n next kata,
+    /// l list the katas, q quit.
+    Watch {
+        /// The kata [default: the first one not yet complete].
+        kata: Option<String>,
+        /// The crate to watch [default: katas/<NN-name>].
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+        /// Look for changes every half second instead of waiting for file events (for
+        /// network drives, containers and editors whose saves are not seen).
+        #[arg(long)]
+        poll: bool,
+    },
+    /// Open the kata's next hint (they come in order; the count is remembered).
+    Hint {
+        /// The kata: its name, number or folder.
+        kata: String,
+        /// Show the hints opened so far instead of opening a new one.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Show each kata's progress (stage reached, hints opened) without grading.
+    Status,
+    /// Show the reference solution, once your attempt has passed stage 1.
+    Solution {
+        /// The kata: its name, number or folder.
+        kata: String,
+        /// Show it even if stage 1 has not been passed.
+        #[arg(long)]
+        force: bool,
+        /// Show a diff from your attempt to the reference instead.
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Restore a kata's skeleton; your attempt is first copied to a dated backup folder.
+    Reset {
+        /// The kata: its name, number or folder.
+        kata: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// The crate to reset [default: katas/<NN-name>].
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+    },
+    /// Print a shell completion script for the alias `kata` (`alias kata='cargo kata'`).
+    ///
+    /// bash: `source <(cargo kata completions bash)`; zsh: `source <(cargo kata completions
+    /// zsh)`; fish: `cargo kata completions fish | source`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
     /// Self-check the workbook: every skeleton compiles and scores 0, every solution scores
     /// 100%, and every mutant is caught by at least one hidden test.

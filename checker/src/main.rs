@@ -11,6 +11,8 @@
 //! - `report`: the human report and the JSON (exercism v3 fields plus ours).
 //! - `mutants` and `verify`: the self-check.
 //! - `interview`: candidate bundles, the interviewer's records, reports.
+//! - `progress`, `study`, `watch`: self-study — the progress file, hints, status,
+//!   solutions, reset, and the watch loop.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,9 +26,12 @@ mod harness;
 mod interview;
 mod manifest;
 mod mutants;
+mod progress;
 mod report;
 mod runner;
+mod study;
 mod verify;
+mod watch;
 
 use cli::{Cli, Command, Format, InterviewCommand};
 use grade::{Attempt, Options};
@@ -55,6 +60,11 @@ fn repository_root() -> Result<PathBuf> {
 fn run(cli: Cli) -> Result<ExitCode> {
     let root = repository_root()?;
     let manifest = Manifest::load()?;
+    anstream::ColorChoice::write_global(match cli.color {
+        cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
+        cli::ColorWhen::Always => anstream::ColorChoice::Always,
+        cli::ColorWhen::Never => anstream::ColorChoice::Never,
+    });
     match cli.command {
         None => overview(&root, &manifest),
         Some(Command::Grade {
@@ -93,10 +103,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let reports = grade::grade(&harness, &[attempt], options)?;
             let report = &reports[0];
+            if default_path {
+                progress::record_grading(&root, &kata.id, report.stage_reached, report.score)?;
+            }
             match format {
                 Format::Human => {
-                    print!("{}", report.render());
-                    println!("{}", next_step(kata, report, default_path));
+                    anstream::print!("{}", report.render());
+                    anstream::println!("{}", next_step(kata, report, default_path));
                 }
                 Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
             }
@@ -126,7 +139,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 InterviewCommand::Grade { dir } => {
                     let (_, summary) = interview::grade(&root, &records, &manifest, &dir)?;
-                    print!("{summary}");
+                    anstream::print!("{summary}");
                 }
                 InterviewCommand::Report { dir, format, out } => {
                     let text = interview::report(&root, &records, &manifest, &dir, format)?;
@@ -140,6 +153,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Watch { kata, path, poll }) => {
+            watch::run(&root, &manifest, kata.as_deref(), path, poll)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Hint { kata, list }) => {
+            study::hint(&root, manifest.find(&kata)?, list)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Status) => {
+            study::status(&root, &manifest)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Solution { kata, force, diff }) => {
+            study::solution(&root, manifest.find(&kata)?, force, diff)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Reset { kata, yes, path }) => {
+            let kata = manifest.find(&kata)?;
+            let dir = match path {
+                Some(path) => std::path::absolute(&path)
+                    .with_context(|| format!("bad path {}", path.display()))?,
+                None => kata.skeleton_dir(&root),
+            };
+            study::reset(&root, kata, &dir, yes)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "kata", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Verify { katas, format }) => {
@@ -188,6 +232,9 @@ fn overview(root: &Path, manifest: &Manifest) -> Result<ExitCode> {
     let harness = Harness::open(root)?;
     eprintln!("Grading {} kata(s)…", attempts.len());
     let reports = grade::grade(&harness, &attempts, Options::default())?;
+    for (kata, report) in manifest.katas.iter().zip(&reports) {
+        progress::record_grading(root, &kata.id, report.stage_reached, report.score)?;
+    }
     println!(
         "Rust kata workbook — {} kata(s), graded from katas/\n",
         reports.len()

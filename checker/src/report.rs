@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::runner::Outcome;
+use crate::study::{BAD, BOLD, GOOD, paint};
 
 /// The graded result of one variant of one kata.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,9 +120,9 @@ impl KataReport {
         let _ = writeln!(out);
         for stage in &self.stages {
             let mark = if stage.passed == stage.total {
-                "✓"
+                paint(GOOD, "✓")
             } else {
-                "✗"
+                paint(BAD, "✗")
             };
             let _ = writeln!(
                 out,
@@ -143,7 +144,12 @@ impl KataReport {
                 .collect();
             for test in failing.iter().take(3) {
                 let short = test.name.split("::").last().unwrap_or(&test.name);
-                let _ = writeln!(out, "      ✗ {short} — {}", test.outcome.replace('-', " "));
+                let _ = writeln!(
+                    out,
+                    "      {} {short} — {}",
+                    paint(BAD, "✗"),
+                    test.outcome.replace('-', " ")
+                );
                 if let Some(message) = &test.message {
                     for line in message.lines().take(8) {
                         let _ = writeln!(out, "          {line}");
@@ -162,8 +168,8 @@ impl KataReport {
         }
         let _ = writeln!(
             out,
-            "\n  Score {} · stage {} of {} complete",
-            percent(self.score),
+            "\n  {} · stage {} of {} complete",
+            paint(BOLD, format!("Score {}", percent(self.score))),
             self.stage_reached,
             self.stages.len()
         );
