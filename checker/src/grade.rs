@@ -1,6 +1,7 @@
 //! Grading: build every slot in one cargo run, run each hidden test in its own process on
 //! every core, and turn the outcomes into reports.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -110,6 +111,9 @@ fn run_all(harness: &Harness, jobs: &[Job<'_>], build_failure: &str) -> Result<V
     let results: Mutex<Vec<Option<Result<Run>>>> =
         Mutex::new((0..jobs.len()).map(|_| None).collect());
     let scratch_root = harness.scratch_dir();
+    // On a terminal, a line counting the tests run; nothing when output is redirected.
+    let show_progress = std::io::stderr().is_terminal() && jobs.len() > 1;
+    let done = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..workers.min(jobs.len()) {
             scope.spawn(|| {
@@ -131,6 +135,13 @@ fn run_all(harness: &Harness, jobs: &[Job<'_>], build_failure: &str) -> Result<V
                         }
                     };
                     results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(run);
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if show_progress {
+                        eprint!("\r  running hidden tests: {finished}/{}", jobs.len());
+                        if finished == jobs.len() {
+                            eprint!("\r\x1b[2K");
+                        }
+                    }
                 }
             });
         }
