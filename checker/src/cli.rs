@@ -146,6 +146,28 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Time grading against its floor — `cargo test` of the same hidden tests on the same
+    /// code — for one kata (no change, a one-line change) and for every kata, as ratios.
+    ///
+    /// Grades copies of the reference solutions under target/kata-bench; takes a few
+    /// minutes.
+    Bench {
+        /// The kata timed on its own.
+        #[arg(default_value = "event-emitter")]
+        kata: String,
+        /// Runs of each measurement (the median is shown).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=50))]
+        runs: u64,
+    },
+    /// Run every solution's benchmarks against its peers and write BENCHMARKS.md.
+    ///
+    /// Quick criterion settings (1 s warm-up, 3 s per function) unless --full; takes
+    /// several minutes either way.
+    Benchmarks {
+        /// criterion's default settings (longer, steadier).
+        #[arg(long)]
+        full: bool,
+    },
     /// Self-check the workbook: every skeleton compiles and scores 0, every solution scores
     /// 100%, and every mutant is caught by at least one hidden test.
     Verify {

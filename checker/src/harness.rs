@@ -177,6 +177,20 @@ impl Harness {
         Ok(harness)
     }
 
+    /// The harness of `root` without taking its lock, for commands that only read it while
+    /// nothing else grades (the grading benchmark's floor).
+    pub fn at(root: &Path) -> Self {
+        let dir = root.join("target").join("kata-harness");
+        let lock = File::open(dir.join(".lock"))
+            .or_else(|_| File::open("/dev/null"))
+            .expect("a file to stand for the lock");
+        Harness {
+            root: root.to_owned(),
+            dir,
+            _lock: lock,
+        }
+    }
+
     /// A folder for the private working directories of test processes.
     pub fn scratch_dir(&self) -> PathBuf {
         self.dir.join("scratch")
@@ -385,6 +399,24 @@ impl Harness {
             command.env_remove(var);
         }
         command
+    }
+
+    /// `cargo test --test hidden` of `slots` run directly in the harness: the floor the
+    /// grading benchmark compares with (same code, same dependencies, same target folder,
+    /// every test of a binary in one process).
+    pub fn floor_command(&self, slots: &[&Slot]) -> Command {
+        let mut command = self.cargo(&["test", "--quiet", "--test", "hidden"], false);
+        for slot in slots {
+            for package in &slot.packages {
+                command.args(["--package", &package.name]);
+            }
+        }
+        command
+    }
+
+    /// The folder of a slot's sources (`src/` lives in it).
+    pub fn slot_dir(&self, slot: &Slot) -> PathBuf {
+        self.dir.join("slots").join(&slot.base)
     }
 
     /// Clippy's warnings on a slot's own sources (not the hidden tests), with the learner's

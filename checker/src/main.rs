@@ -20,6 +20,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
+mod bench;
+mod benchmarks;
 mod cli;
 mod grade;
 mod harness;
@@ -179,6 +181,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => kata.skeleton_dir(&root),
             };
             study::reset(&root, kata, &dir, yes)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench { kata, runs }) => {
+            bench::run(&root, &manifest, manifest.find(&kata)?, runs as usize)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Benchmarks { full }) => {
+            let path = benchmarks::run(&root, &manifest, full)?;
+            println!("Written: {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {
