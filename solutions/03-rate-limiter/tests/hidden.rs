@@ -9,3 +9,5 @@ mod stage1;
 mod stage2;
 #[path = "../../../checker/hidden/03-rate-limiter/stage3.rs"]
 mod stage3;
+#[path = "../../../checker/hidden/03-rate-limiter/stage4.rs"]
+mod stage4;

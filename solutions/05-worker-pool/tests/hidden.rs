@@ -10,3 +10,5 @@ mod stage1;
 mod stage2;
 #[path = "../../../checker/hidden/05-worker-pool/stage3.rs"]
 mod stage3;
+#[path = "../../../checker/hidden/05-worker-pool/stage4.rs"]
+mod stage4;

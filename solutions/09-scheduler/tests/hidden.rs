@@ -9,3 +9,5 @@ mod stage1;
 mod stage2;
 #[path = "../../../checker/hidden/09-scheduler/stage3.rs"]
 mod stage3;
+#[path = "../../../checker/hidden/09-scheduler/stage4.rs"]
+mod stage4;
