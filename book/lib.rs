@@ -9,6 +9,10 @@
 //! - `<!-- kata:mistakes ID -->`: the mutants of `solutions/<dir>/mutants.toml`, the
 //!   mistakes the hidden tests are proven to catch.
 //!
+//! - `<!-- quiz: NAME -->`: the self-check quiz `book/quizzes/NAME.toml`, as questions with
+//!   choices and a "Check" button (`book/theme/quiz.js`). The answers are in the page:
+//!   quizzes are for self-study, never for grading.
+//!
 //! Code comes in with mdbook's own `{{#include …}}` from the crates that compile and test it.
 
 use std::path::{Path, PathBuf};
@@ -63,6 +67,99 @@ pub struct Stage {
     pub title: String,
     /// Share of the score.
     pub weight: u32,
+}
+
+/// A quiz file: `book/quizzes/<name>.toml`.
+#[derive(Debug, Deserialize)]
+pub struct Quiz {
+    /// The questions, in order.
+    #[serde(rename = "question")]
+    pub questions: Vec<Question>,
+}
+
+/// One multiple-choice question.
+#[derive(Debug, Deserialize)]
+pub struct Question {
+    /// The question; `code` in backticks is shown as code.
+    pub prompt: String,
+    /// The choices.
+    pub options: Vec<String>,
+    /// The index of the right choice.
+    pub answer: usize,
+    /// Why it is right, shown after checking.
+    pub explain: String,
+}
+
+/// Reads and checks the quiz `name` of the book at `root`.
+///
+/// # Errors
+///
+/// When the file is missing or malformed, or an answer is not one of the options.
+pub fn load_quiz(root: &Path, name: &str) -> Result<Quiz> {
+    let path = root
+        .join("book")
+        .join("quizzes")
+        .join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    let quiz: Quiz =
+        toml::from_str(&text).with_context(|| format!("failed to parse {}", path.display()))?;
+    if quiz.questions.is_empty() {
+        return Err(anyhow!("{} has no questions", path.display()));
+    }
+    for (i, q) in quiz.questions.iter().enumerate() {
+        if q.answer >= q.options.len() || q.options.len() < 2 {
+            return Err(anyhow!(
+                "{} question {}: the answer must be one of at least two options",
+                path.display(),
+                i + 1
+            ));
+        }
+    }
+    Ok(quiz)
+}
+
+/// Escapes text for HTML and shows `backticked` parts as code.
+fn inline(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    let mut out = String::new();
+    for (i, part) in escaped.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!("<code>{part}</code>"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// The HTML of a quiz.
+pub fn render_quiz(name: &str, quiz: &Quiz) -> String {
+    let mut out = format!("<div class=\"quiz\" data-quiz=\"{name}\">\n");
+    for (i, q) in quiz.questions.iter().enumerate() {
+        out.push_str(&format!(
+            "<div class=\"quiz-question\" data-answer=\"{}\">\n<p><strong>{}.</strong> {}</p>\n",
+            q.answer,
+            i + 1,
+            inline(&q.prompt)
+        ));
+        for (j, option) in q.options.iter().enumerate() {
+            out.push_str(&format!(
+                "<label><input type=\"radio\" name=\"{name}-{i}\" value=\"{j}\"> {}</label>\n",
+                inline(option)
+            ));
+        }
+        out.push_str(&format!(
+            "<button class=\"quiz-check\" type=\"button\">Check</button><span class=\"quiz-result\"></span>\n<p class=\"quiz-explain\" hidden>{}</p>\n</div>\n",
+            inline(&q.explain)
+        ));
+    }
+    out.push_str("</div>\n\n");
+    out
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,6 +256,14 @@ impl KataPreprocessor {
         let mut out = String::with_capacity(content.len());
         for line in content.split_inclusive('\n') {
             let trimmed = line.trim();
+            if let Some(name) = trimmed
+                .strip_prefix("<!-- quiz:")
+                .and_then(|d| d.strip_suffix("-->"))
+            {
+                let name = name.trim();
+                out.push_str(&render_quiz(name, &load_quiz(&self.root, name)?));
+                continue;
+            }
             let Some(directive) = trimmed
                 .strip_prefix("<!-- kata:")
                 .and_then(|d| d.strip_suffix("-->"))

@@ -164,3 +164,111 @@ fn every_internal_link_and_anchor_resolves() {
     }
     assert!(checked > 50, "only {checked} links were checked");
 }
+
+/// The seed's ten theory questions, each a chapter of its own.
+const THEORY: [&str; 10] = [
+    "01-event-loop",
+    "02-streams",
+    "03-threads",
+    "04-memory",
+    "05-errors",
+    "06-modules",
+    "07-child-processes",
+    "08-middleware",
+    "09-security",
+    "10-performance",
+];
+
+#[test]
+fn every_theory_chapter_is_listed_and_has_its_sections_and_quiz() {
+    let root = book::repository_root();
+    let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md")).unwrap();
+    let mut quizzes_used = BTreeSet::new();
+    for name in THEORY {
+        let chapter = format!("theory/{name}.md");
+        assert!(
+            summary.contains(&format!("({chapter})")),
+            "SUMMARY.md does not list {chapter}"
+        );
+        let source = std::fs::read_to_string(root.join("book/src").join(&chapter)).unwrap();
+        for section in [
+            "## The question",
+            "## In Node.js",
+            "## In Rust and tokio",
+            "## Follow-up questions",
+            "## Self-check",
+        ] {
+            assert!(source.contains(section), "{chapter} has no `{section}`");
+        }
+        let quiz = source
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("<!-- quiz:")?.strip_suffix("-->"))
+            .unwrap_or_else(|| panic!("{chapter} has no quiz"))
+            .trim()
+            .to_owned();
+        let html = std::fs::read_to_string(built().join(format!("theory/{name}.html"))).unwrap();
+        let questions = book::load_quiz(&root, &quiz).unwrap().questions.len();
+        assert_eq!(
+            html.matches("class=\"quiz-question\"").count(),
+            questions,
+            "{chapter}: every question of quiz {quiz} is on the page"
+        );
+        assert!(
+            links(&html)
+                .iter()
+                .any(|l| l.contains("theme/quiz") && l.ends_with(".js")),
+            "{chapter}: the quiz script is loaded"
+        );
+        quizzes_used.insert(quiz);
+    }
+    let files: BTreeSet<String> = std::fs::read_dir(root.join("book/quizzes"))
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        files, quizzes_used,
+        "every quiz file is used by exactly the chapters"
+    );
+}
+
+#[test]
+fn quiz_answers_are_checked_against_their_options() {
+    let root = book::repository_root();
+    for entry in std::fs::read_dir(root.join("book/quizzes")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let quiz = book::load_quiz(&root, &name).unwrap();
+        let html = book::render_quiz(&name, &quiz);
+        for (i, q) in quiz.questions.iter().enumerate() {
+            assert!(q.answer < q.options.len(), "{name} question {}", i + 1);
+            assert!(html.contains(&format!("name=\"{name}-{i}\" value=\"{}\"", q.answer)));
+        }
+    }
+}
+
+#[test]
+fn theory_code_is_included_from_the_tested_crate() {
+    let root = book::repository_root();
+    for name in THEORY {
+        let source =
+            std::fs::read_to_string(root.join(format!("book/src/theory/{name}.md"))).unwrap();
+        for line in source.lines().filter(|l| l.contains("{{#include")) {
+            assert!(
+                line.contains("../../../theory/src/"),
+                "{name}: code must come from the tested theory crate: {line}"
+            );
+        }
+        let html = std::fs::read_to_string(built().join(format!("theory/{name}.html"))).unwrap();
+        assert!(
+            !html.contains("ANCHOR"),
+            "{name}: an anchor marker leaked into the page"
+        );
+    }
+}
