@@ -7,6 +7,7 @@ pub mod errors;
 pub mod event_loop;
 pub mod memory;
 pub mod middleware;
+pub mod patterns;
 pub mod processes;
 pub mod security;
 pub mod streams;

@@ -1,0 +1,295 @@
+//! Chapter "Patterns": five small patterns from the seed's quick reference, in Rust.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
+
+// ANCHOR: operational_error
+/// An application error that knows whether it is *operational* (expected: answer the
+/// client and carry on) or a *bug* (log it loudly; the client gets a generic 500).
+#[derive(Debug, PartialEq, Eq)]
+pub enum AppError {
+    /// The client asked for something that does not exist.
+    NotFound(String),
+    /// The client sent something invalid.
+    Invalid(String),
+    /// Something that should not happen did.
+    Bug(String),
+}
+
+impl AppError {
+    /// The HTTP status to answer with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::NotFound(_) => 404,
+            AppError::Invalid(_) => 400,
+            AppError::Bug(_) => 500,
+        }
+    }
+
+    /// Whether the service can simply carry on.
+    pub fn is_operational(&self) -> bool {
+        !matches!(self, AppError::Bug(_))
+    }
+
+    /// What the client is told: details for operational errors, nothing internal for bugs.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::NotFound(what) => format!("{what} not found"),
+            AppError::Invalid(why) => why.clone(),
+            AppError::Bug(_) => "internal error".into(),
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Bug(detail) => write!(f, "bug: {detail}"),
+            other => f.write_str(&other.public_message()),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+// ANCHOR_END: operational_error
+
+// ANCHOR: repository
+/// A user, as the domain sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Its id.
+    pub id: u32,
+    /// Its name.
+    pub name: String,
+}
+
+/// Storage of users, behind a trait: the service does not know whether it is SQL, an
+/// HTTP API or memory.
+pub trait UserRepository {
+    /// The user with `id`.
+    fn find(&self, id: u32) -> Option<User>;
+    /// Stores `user`, replacing any with the same id.
+    fn save(&self, user: User);
+}
+
+/// The repository for tests (and for prototypes).
+#[derive(Default)]
+pub struct InMemoryUsers(Mutex<HashMap<u32, User>>);
+
+impl UserRepository for InMemoryUsers {
+    fn find(&self, id: u32) -> Option<User> {
+        self.0.lock().unwrap().get(&id).cloned()
+    }
+    fn save(&self, user: User) {
+        self.0.lock().unwrap().insert(user.id, user);
+    }
+}
+
+/// Business logic over any repository.
+pub fn rename<R: UserRepository>(users: &R, id: u32, name: &str) -> Result<User, AppError> {
+    if name.trim().is_empty() {
+        return Err(AppError::Invalid("a name cannot be empty".into()));
+    }
+    let mut user = users
+        .find(id)
+        .ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
+    user.name = name.trim().to_owned();
+    users.save(user.clone());
+    Ok(user)
+}
+// ANCHOR_END: repository
+
+// ANCHOR: factory
+/// Something that delivers a message.
+pub trait Notifier {
+    /// Where the message would go, for the example's assertions.
+    fn deliver(&self, message: &str) -> String;
+}
+
+struct Email {
+    to: String,
+}
+struct Sms {
+    number: String,
+}
+
+impl Notifier for Email {
+    fn deliver(&self, message: &str) -> String {
+        format!("email to {}: {message}", self.to)
+    }
+}
+impl Notifier for Sms {
+    fn deliver(&self, message: &str) -> String {
+        format!(
+            "sms to {}: {}",
+            self.number,
+            &message[..message.len().min(160)]
+        )
+    }
+}
+
+/// Builds the notifier a configuration names; an unknown kind is an error, not a panic.
+pub fn notifier(kind: &str, address: &str) -> Result<Box<dyn Notifier>, AppError> {
+    match kind {
+        "email" => Ok(Box::new(Email { to: address.into() })),
+        "sms" => Ok(Box::new(Sms {
+            number: address.into(),
+        })),
+        other => Err(AppError::Invalid(format!("unknown notifier `{other}`"))),
+    }
+}
+// ANCHOR_END: factory
+
+// ANCHOR: singleton
+/// Settings read once, on first use, then shared by every thread.
+#[derive(Debug)]
+pub struct Settings {
+    /// The service's name.
+    pub service: String,
+}
+
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+static LOADS: Mutex<u32> = Mutex::new(0);
+
+/// The settings, loaded the first time anyone asks — exactly once, even if many threads
+/// ask at the same moment.
+pub fn settings() -> &'static Settings {
+    SETTINGS.get_or_init(|| {
+        *LOADS.lock().unwrap() += 1;
+        Settings {
+            service: "kata".into(),
+        }
+    })
+}
+
+/// How many times the settings were loaded.
+pub fn settings_loads() -> u32 {
+    *LOADS.lock().unwrap()
+}
+// ANCHOR_END: singleton
+
+// ANCHOR: chain
+/// The rest of the chain, handed to each middleware. It is consumed by `run`: calling the
+/// next middleware twice does not compile (`use of moved value`), where Express can only
+/// detect it at run time.
+///
+/// ```compile_fail,E0382
+/// use theory_examples::patterns::Middleware;
+/// let twice: Middleware = Box::new(|log, next| {
+///     next.run(log)?;
+///     next.run(log) // error[E0382]: use of moved value: `next`
+/// });
+/// ```
+pub struct Next<'a> {
+    rest: &'a [Middleware],
+}
+
+/// A middleware: look at the request, then call `next.run(request)` or answer itself.
+pub type Middleware =
+    Box<dyn Fn(&mut Vec<String>, Next<'_>) -> Result<String, AppError> + Send + Sync>;
+
+impl Next<'_> {
+    /// Runs the rest of the chain.
+    pub fn run(self, log: &mut Vec<String>) -> Result<String, AppError> {
+        match self.rest.split_first() {
+            Some((first, rest)) => first(log, Next { rest }),
+            None => Ok("no handler".into()),
+        }
+    }
+}
+
+/// Runs `chain` from the start.
+pub fn handle(chain: &[Middleware], log: &mut Vec<String>) -> Result<String, AppError> {
+    Next { rest: chain }.run(log)
+}
+// ANCHOR_END: chain
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operational_errors_tell_the_client_and_bugs_do_not() {
+        let missing = AppError::NotFound("user 7".into());
+        assert_eq!((missing.status(), missing.is_operational()), (404, true));
+        assert_eq!(missing.public_message(), "user 7 not found");
+        let bug = AppError::Bug("index 3 of 2".into());
+        assert_eq!((bug.status(), bug.is_operational()), (500, false));
+        assert_eq!(
+            bug.public_message(),
+            "internal error",
+            "no internals leak to clients"
+        );
+        assert_eq!(bug.to_string(), "bug: index 3 of 2", "but the log has them");
+    }
+
+    #[test]
+    fn the_service_runs_against_an_in_memory_repository() {
+        let users = InMemoryUsers::default();
+        users.save(User {
+            id: 1,
+            name: "ada".into(),
+        });
+        assert_eq!(rename(&users, 1, " Ada ").unwrap().name, "Ada");
+        assert_eq!(users.find(1).unwrap().name, "Ada");
+        assert_eq!(
+            rename(&users, 2, "x"),
+            Err(AppError::NotFound("user 2".into()))
+        );
+        assert!(matches!(rename(&users, 1, "  "), Err(AppError::Invalid(_))));
+    }
+
+    #[test]
+    fn the_factory_builds_by_name_and_refuses_unknown_kinds() {
+        assert_eq!(
+            notifier("email", "a@b.c").unwrap().deliver("hi"),
+            "email to a@b.c: hi"
+        );
+        assert_eq!(
+            notifier("sms", "+100").unwrap().deliver("hi"),
+            "sms to +100: hi"
+        );
+        assert!(matches!(notifier("pigeon", ""), Err(AppError::Invalid(_))));
+    }
+
+    #[test]
+    fn the_singleton_loads_once_across_threads() {
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| assert_eq!(settings().service, "kata"));
+            }
+        });
+        assert_eq!(settings_loads(), 1);
+    }
+
+    #[test]
+    fn the_chain_runs_in_order_and_can_stop_early() {
+        let logger: Middleware = Box::new(|log, next| {
+            log.push("logger".into());
+            next.run(log)
+        });
+        let auth: Middleware = Box::new(|log, next| {
+            log.push("auth".into());
+            if log.iter().any(|l| l == "anonymous") {
+                return Err(AppError::Invalid("sign in first".into()));
+            }
+            next.run(log)
+        });
+        let handler: Middleware = Box::new(|log, _next| {
+            log.push("handler".into());
+            Ok("200 OK".into())
+        });
+        let chain = vec![logger, auth, handler];
+        let mut log = Vec::new();
+        assert_eq!(handle(&chain, &mut log).unwrap(), "200 OK");
+        assert_eq!(log, ["logger", "auth", "handler"]);
+        let mut log = vec!["anonymous".to_owned()];
+        assert!(handle(&chain, &mut log).is_err());
+        assert_eq!(
+            log,
+            ["anonymous", "logger", "auth"],
+            "auth stopped the chain"
+        );
+    }
+}
