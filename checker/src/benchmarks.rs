@@ -209,14 +209,25 @@ pub fn run(root: &Path, manifest: &Manifest, full: bool) -> Result<PathBuf> {
         eprintln!("Benchmarking kata {:02} ({package})…", kata.number);
         let since = SystemTime::now();
         let mut command = Command::new(&cargo);
-        command.current_dir(root).args([
-            "bench",
-            "--quiet",
-            "--package",
-            &package,
-            "--benches",
-            "--",
-        ]);
+        command
+            .current_dir(root)
+            .args(["bench", "--quiet", "--package", &package]);
+        // Each criterion target by name: `--benches` would also hand criterion's options
+        // to the library's own libtest harness, which refuses them.
+        let mut names: Vec<String> = std::fs::read_dir(solution.join("benches"))?
+            .flatten()
+            .filter_map(|e| {
+                let path = e.path();
+                (path.extension()? == "rs")
+                    .then(|| path.file_stem().map(|n| n.to_string_lossy().into_owned()))
+                    .flatten()
+            })
+            .collect();
+        names.sort();
+        for name in &names {
+            command.args(["--bench", name]);
+        }
+        command.arg("--");
         if !full {
             command.args(["--warm-up-time", "1", "--measurement-time", "3"]);
         }
