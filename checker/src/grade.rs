@@ -48,6 +48,9 @@ pub fn grade(
     attempts: &[Attempt<'_>],
     options: Options,
 ) -> Result<Vec<KataReport>> {
+    // `KATA_TIMINGS=1` prints where a grading's time goes (for `cargo kata bench` work).
+    let timings = std::env::var_os("KATA_TIMINGS").is_some();
+    let started = std::time::Instant::now();
     let slots: Vec<Slot> = attempts
         .iter()
         .map(|a| harness.prepare(&a.spec))
@@ -59,10 +62,12 @@ pub fn grade(
             .max()
             .unwrap_or(300)
     });
+    let prepared = started.elapsed();
     let build = harness.build(
         &slots.iter().collect::<Vec<_>>(),
         Duration::from_secs(build_limit),
     )?;
+    let built = started.elapsed();
 
     let mut jobs = Vec::new();
     for (index, (attempt, slot)) in attempts.iter().zip(&slots).enumerate() {
@@ -88,6 +93,15 @@ pub fn grade(
         .timeout_message()
         .unwrap_or_else(|| "the hidden tests could not be built against this attempt".into());
     let runs = run_all(harness, &jobs, &build_failure)?;
+    if timings {
+        eprintln!(
+            "timings: prepare {:?}, build {:?}, {} tests {:?}",
+            prepared,
+            built - prepared,
+            jobs.len(),
+            started.elapsed() - built
+        );
+    }
 
     Ok(attempts
         .iter()
