@@ -258,6 +258,12 @@ impl Harness {
                 text.as_bytes(),
             )?;
         }
+        if let Some(common) = kata.hidden_common() {
+            write_if_changed(
+                &hidden_dir.join(format!("{}.rs", crate::manifest::COMMON)),
+                common.as_bytes(),
+            )?;
+        }
 
         // One package per distinct feature set, in stage order.
         let mut groups: Vec<(Vec<String>, Vec<usize>)> = Vec::new();
@@ -356,6 +362,14 @@ impl Harness {
                  extern crate {lib_name} as {};\n",
                 kata.id, kata.crate_name
             );
+            if kata.hidden_common().is_some() {
+                let module = crate::manifest::COMMON;
+                let path = hidden_dir.join(format!("{module}.rs"));
+                entry.push_str(&format!(
+                    "#[path = {:?}]\nmod {module};\n",
+                    path.display().to_string()
+                ));
+            }
             for &stage in stages {
                 let module = &kata.stages[stage].module;
                 let path = hidden_dir.join(format!("{module}.rs"));

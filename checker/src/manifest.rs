@@ -143,6 +143,9 @@ pub struct Stage {
     pub time_limit: Option<u64>,
 }
 
+/// The module name of a kata's shared hidden-test code.
+pub const COMMON: &str = "common";
+
 impl Manifest {
     /// The embedded manifest, checked for consistency.
     pub fn load() -> Result<Self> {
@@ -163,6 +166,13 @@ impl Manifest {
                 );
             }
             for stage in &kata.stages {
+                if stage.module == COMMON {
+                    bail!(
+                        "katas.toml: `{COMMON}` is the name of a kata's shared test code \
+                         (checker/hidden/{}/{COMMON}.rs), not of a stage",
+                        kata.dir
+                    );
+                }
                 if kata.hidden_source(&stage.module).is_none() {
                     bail!(
                         "katas.toml: stage `{}` of `{}` has no file checker/hidden/{}/{}.rs",
@@ -209,6 +219,13 @@ impl Kata {
             .iter()
             .find(|(dir, name, _)| *dir == self.dir && *name == file)
             .map(|(_, _, text)| *text)
+    }
+
+    /// The kata's shared test code, `checker/hidden/<dir>/common.rs`, if it has any:
+    /// fixtures every stage uses (a server, a clock), compiled as `crate::common` beside
+    /// the stage modules.
+    pub fn hidden_common(&self) -> Option<&'static str> {
+        self.hidden_source(COMMON)
     }
 
     /// The skeleton's folder (where a learner works by default).

@@ -2,36 +2,14 @@
 // fixed and the sliding window, a token bucket that refills lazily and keeps the fraction of
 // a token it has earned, independent keys, and configurations that cannot work refused.
 
+use crate::common::ManualClock;
 use kata_support::graded;
-use rate_limiter::{Algorithm, Clock, ConfigError, Decision, RateLimiter};
+use rate_limiter::{Algorithm, ConfigError, Decision, RateLimiter};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-
-/// A clock the test moves by hand.
-struct ManualClock {
-    base: Instant,
-    offset_ns: AtomicU64,
-}
-
-impl ManualClock {
-    fn advance(&self, by: Duration) {
-        self.offset_ns
-            .fetch_add(by.as_nanos() as u64, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Instant {
-        self.base + Duration::from_nanos(self.offset_ns.load(Ordering::SeqCst))
-    }
-}
+use std::time::Duration;
 
 fn limiter(algorithm: Algorithm) -> (RateLimiter<&'static str>, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock {
-        base: Instant::now(),
-        offset_ns: AtomicU64::new(0),
-    });
+    let clock = ManualClock::new();
     let limiter = RateLimiter::with_clock(algorithm, clock.clone()).expect("a valid configuration");
     (limiter, clock)
 }
@@ -268,10 +246,7 @@ fn keys_are_independent() {
 #[test]
 fn configurations_that_cannot_work_are_refused() {
     graded(|| {
-        let clock = Arc::new(ManualClock {
-            base: Instant::now(),
-            offset_ns: AtomicU64::new(0),
-        });
+        let clock = ManualClock::new();
         let cases = [
             (
                 Algorithm::FixedWindow {

@@ -3,40 +3,15 @@
 // seconds that is never 0, one shared limit for every route and connection, and keys taken
 // from the peer address, not from headers any client can forge.
 
+use crate::common::ManualClock;
 use axum::Router;
 use axum::routing::get;
 use kata_support::graded_async;
 use kata_support::http::{self, Connection, Method};
-use rate_limiter::{Algorithm, Clock, KeyBy, RateLimitLayer, RateLimiter};
+use rate_limiter::{Algorithm, KeyBy, RateLimitLayer, RateLimiter};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-
-/// A clock the test moves by hand.
-struct ManualClock {
-    base: Instant,
-    offset_ns: AtomicU64,
-}
-
-impl ManualClock {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            base: Instant::now(),
-            offset_ns: AtomicU64::new(0),
-        })
-    }
-    fn advance(&self, by: Duration) {
-        self.offset_ns
-            .fetch_add(by.as_nanos() as u64, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Instant {
-        self.base + Duration::from_nanos(self.offset_ns.load(Ordering::SeqCst))
-    }
-}
+use std::time::Duration;
 
 fn layer(algorithm: Algorithm, clock: Arc<ManualClock>, key_by: KeyBy) -> RateLimitLayer {
     let limiter = RateLimiter::with_clock(algorithm, clock).expect("a valid configuration");

@@ -3,38 +3,13 @@
 // after the last handle is dropped, and GCRA. Property tests compare the sliding window,
 // the token bucket and GCRA with simple models over random request sequences.
 
+use crate::common::ManualClock;
 use kata_support::{graded, proptest_runner};
 use proptest::collection::vec;
 use proptest::prelude::*;
-use rate_limiter::{Algorithm, Clock, ConfigError, RateLimiter};
+use rate_limiter::{Algorithm, ConfigError, RateLimiter};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-
-/// A clock the test moves by hand.
-struct ManualClock {
-    base: Instant,
-    offset_ns: AtomicU64,
-}
-
-impl ManualClock {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            base: Instant::now(),
-            offset_ns: AtomicU64::new(0),
-        })
-    }
-    fn advance(&self, by: Duration) {
-        self.offset_ns
-            .fetch_add(by.as_nanos() as u64, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Instant {
-        self.base + Duration::from_nanos(self.offset_ns.load(Ordering::SeqCst))
-    }
-}
+use std::time::Duration;
 
 const MS: Duration = Duration::from_millis(1);
 

@@ -3,40 +3,10 @@
 // file bigger than axum's default body limit is accepted, and a body that is not
 // multipart is refused without storing anything.
 
+use crate::common::{names_in, serve};
 use kata_support::graded_async;
 use kata_support::http::{self, Connection, Method, multipart};
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use upload::{UploadConfig, router};
-
-/// Serves the kata's router on 127.0.0.1 with its upload folder inside a temporary root.
-async fn serve(
-    max_file_bytes: u64,
-    max_total_bytes: u64,
-) -> (SocketAddr, tempfile::TempDir, PathBuf) {
-    let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("uploads");
-    std::fs::create_dir(&dir).unwrap();
-    let app = router(UploadConfig {
-        dir: dir.clone(),
-        max_file_bytes,
-        max_total_bytes,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (addr, root, dir)
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 fn sha256_hex(data: &[u8]) -> String {
     format!("{:x}", Sha256::digest(data))

@@ -6,17 +6,15 @@
 // This file installs the test binary's global allocator, so it counts every allocation
 // of the process; the other stages' tests allocate little.
 
+use crate::common::{names_in, serve};
 use futures::StreamExt;
 use kata_support::graded_async;
 use kata_support::http::{self, Connection, multipart};
 use sha2::{Digest, Sha256};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use upload::{UploadConfig, router};
 
 /// The system allocator, counting the bytes in use and their peak.
 struct Counting;
@@ -58,34 +56,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-/// Serves the kata's router on 127.0.0.1 with its upload folder inside a temporary root.
-async fn serve(
-    max_file_bytes: u64,
-    max_total_bytes: u64,
-) -> (SocketAddr, tempfile::TempDir, PathBuf) {
-    let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("uploads");
-    std::fs::create_dir(&dir).unwrap();
-    let app = router(UploadConfig {
-        dir: dir.clone(),
-        max_file_bytes,
-        max_total_bytes,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (addr, root, dir)
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 /// Waits until `condition` holds: the server reacts on its own tasks (to a disconnect,
 /// to data arriving), so the test looks again every few milliseconds. The verdict never

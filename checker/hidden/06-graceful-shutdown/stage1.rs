@@ -2,91 +2,11 @@
 // already in flight completes with its whole response while new connections are refused,
 // and the hooks run once each, in the order they were added, after the drain.
 
-use axum::Router;
-use axum::routing::get;
-use graceful_shutdown::{Outcome, Report, ServeConfig, Shutdown, readiness, serve};
+use crate::common::{BODY, Server};
+use graceful_shutdown::{Outcome, ServeConfig, Shutdown};
 use kata_support::graded_async;
 use kata_support::http::{self, Connection};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::{Semaphore, watch};
-use tokio::task::JoinHandle;
-
-const BODY: usize = 256 * 1024;
-
-/// A server under test: `/slow` waits until the test opens the gate, `/fast` answers at
-/// once, `/ready` is the kata's readiness route. (The same fixture opens every stage's
-/// file; not every stage uses every field.)
-#[allow(dead_code)]
-struct Server {
-    addr: SocketAddr,
-    shutdown: Shutdown,
-    started: watch::Receiver<usize>,
-    finished: Arc<Mutex<usize>>,
-    gate: Arc<Semaphore>,
-    report: JoinHandle<std::io::Result<Report>>,
-}
-
-impl Server {
-    async fn start(shutdown: Shutdown, config: ServeConfig) -> Self {
-        let (started_tx, started) = watch::channel(0usize);
-        let started_tx = Arc::new(started_tx);
-        let finished = Arc::new(Mutex::new(0));
-        let gate = Arc::new(Semaphore::new(0));
-        let slow = {
-            let (gate, finished) = (gate.clone(), finished.clone());
-            move || async move {
-                started_tx.send_modify(|n| *n += 1);
-                gate.acquire().await.unwrap().forget();
-                *finished.lock().unwrap() += 1;
-                "x".repeat(BODY)
-            }
-        };
-        let app = Router::new()
-            .route("/slow", get(slow))
-            .route("/fast", get(|| async { "fast" }))
-            .merge(readiness(shutdown.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let report = tokio::spawn(serve(listener, app, shutdown.clone(), config));
-        Server {
-            addr,
-            shutdown,
-            started,
-            finished,
-            gate,
-            report,
-        }
-    }
-
-    /// Sends `GET /slow` on `n` connections of their own; returns when all `n` handlers
-    /// have started.
-    async fn slow_requests(
-        &mut self,
-        n: usize,
-    ) -> Vec<JoinHandle<Result<http::Response, http::Error>>> {
-        let target = *self.started.borrow() + n;
-        let mut requests = Vec::new();
-        for _ in 0..n {
-            let mut conn = Connection::open(self.addr).await.unwrap();
-            requests.push(tokio::spawn(async move { conn.get("/slow").await }));
-        }
-        self.started.wait_for(|s| *s >= target).await.unwrap();
-        requests
-    }
-
-    /// Waits until connecting is refused: the listener is closed.
-    async fn refused(&self) {
-        for _ in 0..4000 {
-            match tokio::net::TcpStream::connect(self.addr).await {
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return,
-                _ => tokio::time::sleep(Duration::from_millis(5)).await,
-            }
-        }
-        panic!("new connections were still accepted 20 s after the shutdown began");
-    }
-}
 
 #[tokio::test]
 async fn requests_in_flight_complete_and_new_connections_are_refused() {

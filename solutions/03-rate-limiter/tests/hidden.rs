@@ -3,6 +3,8 @@
 
 extern crate rate_limiter_solution as rate_limiter;
 
+#[path = "../../../checker/hidden/03-rate-limiter/common.rs"]
+mod common;
 #[path = "../../../checker/hidden/03-rate-limiter/stage1.rs"]
 mod stage1;
 #[path = "../../../checker/hidden/03-rate-limiter/stage2.rs"]

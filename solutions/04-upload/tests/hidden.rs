@@ -3,6 +3,8 @@
 
 extern crate upload_solution as upload;
 
+#[path = "../../../checker/hidden/04-upload/common.rs"]
+mod common;
 #[path = "../../../checker/hidden/04-upload/stage1.rs"]
 mod stage1;
 #[path = "../../../checker/hidden/04-upload/stage2.rs"]

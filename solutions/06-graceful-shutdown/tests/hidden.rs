@@ -3,6 +3,8 @@
 
 extern crate graceful_shutdown_solution as graceful_shutdown;
 
+#[path = "../../../checker/hidden/06-graceful-shutdown/common.rs"]
+mod common;
 #[path = "../../../checker/hidden/06-graceful-shutdown/stage1.rs"]
 mod stage1;
 #[path = "../../../checker/hidden/06-graceful-shutdown/stage2.rs"]
