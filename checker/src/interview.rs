@@ -347,6 +347,8 @@ fn readme(kata: &Kata, chapter: &str, candidate: &str, limit: u64, hints: HintLe
                 if trimmed.contains("tests/examples.rs") {
                     out.push_str("// The example tests: see tests/examples.rs\n");
                 }
+            } else if trimmed.starts_with("![") && trimmed.contains("diagrams/") {
+                // The book's diagrams are not in the bundle.
             } else if !trimmed.starts_with("<!-- kata:") {
                 out.push_str(line);
                 out.push('\n');
