@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::grade::{self, Attempt, Options};
-use crate::harness::{Harness, SlotSpec, read_sources};
+use crate::harness::{Harness, SlotSpec, floor_command, read_sources};
 use crate::manifest::{Kata, Manifest};
 
 /// One row of the result.
@@ -100,11 +100,7 @@ pub fn run(root: &Path, manifest: &Manifest, kata: &Kata, runs: usize) -> Result
         let lib = harness.slot_dir(&slot).join("src").join("lib.rs");
         (slot, lib)
     };
-    let floor = || {
-        // The floor never takes the lock: nothing else runs during the benchmark.
-        let harness = Harness::at(root);
-        harness.floor_command(&[&floor_slot])
-    };
+    let floor = || floor_command(root, &[&floor_slot]);
     time(floor())?;
 
     let mut rows = Vec::new();
@@ -193,7 +189,7 @@ pub fn run(root: &Path, manifest: &Manifest, kata: &Kata, runs: usize) -> Result
             .iter()
             .map(|a| harness.prepare(&a.spec))
             .collect::<Result<Vec<_>>>()?;
-        let floor_time = time(harness.floor_command(&slots.iter().collect::<Vec<_>>()))?;
+        let floor_time = time(floor_command(root, &slots.iter().collect::<Vec<_>>()))?;
         // The first round builds everything once; it is not counted.
         if n > 0 {
             graded.push(elapsed);

@@ -177,20 +177,6 @@ impl Harness {
         Ok(harness)
     }
 
-    /// The harness of `root` without taking its lock, for commands that only read it while
-    /// nothing else grades (the grading benchmark's floor).
-    pub fn at(root: &Path) -> Self {
-        let dir = root.join("target").join("kata-harness");
-        let lock = File::open(dir.join(".lock"))
-            .or_else(|_| File::open("/dev/null"))
-            .expect("a file to stand for the lock");
-        Harness {
-            root: root.to_owned(),
-            dir,
-            _lock: lock,
-        }
-    }
-
     /// A folder for the private working directories of test processes.
     pub fn scratch_dir(&self) -> PathBuf {
         self.dir.join("scratch")
@@ -385,47 +371,7 @@ impl Harness {
 
     /// A cargo command in the harness, with the outer build's settings removed.
     fn cargo(&self, args: &[&str], show_progress: bool) -> Command {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut command = Command::new(cargo);
-        command
-            .current_dir(&self.dir)
-            .args(args)
-            .env("CARGO_TARGET_DIR", self.dir.join("target"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(if show_progress {
-                Stdio::inherit()
-            } else {
-                Stdio::piped()
-            });
-        // Settings meant for the outer build must not leak into a learner's: no nightly
-        // features, no `-D warnings`, no jobserver of a cargo that may have exited.
-        for var in [
-            "RUSTC_BOOTSTRAP",
-            "RUSTFLAGS",
-            "CARGO_ENCODED_RUSTFLAGS",
-            "CARGO_BUILD_RUSTFLAGS",
-            "CARGO_BUILD_TARGET_DIR",
-            "CARGO_MAKEFLAGS",
-            "MAKEFLAGS",
-            "MFLAGS",
-        ] {
-            command.env_remove(var);
-        }
-        command
-    }
-
-    /// `cargo test --test hidden` of `slots` run directly in the harness: the floor the
-    /// grading benchmark compares with (same code, same dependencies, same target folder,
-    /// every test of a binary in one process).
-    pub fn floor_command(&self, slots: &[&Slot]) -> Command {
-        let mut command = self.cargo(&["test", "--quiet", "--test", "hidden"], false);
-        for slot in slots {
-            for package in &slot.packages {
-                command.args(["--package", &package.name]);
-            }
-        }
-        command
+        cargo_in(&self.dir, args, show_progress)
     }
 
     /// The folder of a slot's sources (`src/` lives in it).
@@ -598,6 +544,56 @@ struct Span {
 }
 
 /// Writes `contents` to `path` unless it already holds exactly that, keeping the file's
+/// A cargo command in the harness folder `dir`, with the outer build's settings removed.
+fn cargo_in(dir: &Path, args: &[&str], show_progress: bool) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(if show_progress {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        });
+    // Settings meant for the outer build must not leak into a learner's: no nightly
+    // features, no `-D warnings`, no jobserver of a cargo that may have exited.
+    for var in [
+        "RUSTC_BOOTSTRAP",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// `cargo test --test hidden` of `slots` run directly in the harness of `root`: the floor
+/// the grading benchmark compares with (same code, same dependencies, same target folder,
+/// every test of a binary in one process). It takes no lock: the benchmark runs it while
+/// nothing else grades.
+pub fn floor_command(root: &Path, slots: &[&Slot]) -> Command {
+    let mut command = cargo_in(
+        &root.join("target").join("kata-harness"),
+        &["test", "--quiet", "--test", "hidden"],
+        false,
+    );
+    for slot in slots {
+        for package in &slot.packages {
+            command.args(["--package", &package.name]);
+        }
+    }
+    command
+}
+
 /// modification time (and so cargo's fingerprint) when nothing changed.
 pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<()> {
     if fs::read(path).ok().as_deref() == Some(contents) {

@@ -32,13 +32,7 @@ pub fn hint(root: &Path, kata: &Kata, list: bool) -> Result<()> {
         anstream::println!("Kata {} has no hints.", kata.id);
         return Ok(());
     }
-    let opened = progress::update(root, |p| {
-        let entry = p.katas.entry(kata.id.clone()).or_default();
-        if !list && entry.hints_opened.len() < total {
-            entry.hints_opened.push(progress::now());
-        }
-        entry.hints_opened.len()
-    })?;
+    let opened = open_hints(root, kata, !list)?;
     if list {
         if opened == 0 {
             anstream::println!(
@@ -77,6 +71,18 @@ pub fn hint(root: &Path, kata: &Kata, list: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Records one more opened hint of `kata` when `open_one` (and some are left), and
+/// returns how many are open. Used by `hint` and by `watch`'s `h` key.
+pub fn open_hints(root: &Path, kata: &Kata, open_one: bool) -> Result<usize> {
+    progress::update(root, |p| {
+        let entry = p.katas.entry(kata.id.clone()).or_default();
+        if open_one && entry.hints_opened.len() < kata.hints.len() {
+            entry.hints_opened.push(progress::now());
+        }
+        entry.hints_opened.len()
+    })
 }
 
 fn print_hint(index: usize, total: usize, hint: &crate::manifest::Hint) {
@@ -142,29 +148,14 @@ pub fn status(root: &Path, manifest: &Manifest) -> Result<()> {
     Ok(())
 }
 
-/// The `.rs` files under `dir`, relative to it, sorted.
+/// The `.rs` files under `dir`, relative to it, sorted; none if `dir` does not exist.
 fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                return Err(e).with_context(|| format!("failed to read {}", folder.display()));
-            }
-        };
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                found.push(path.strip_prefix(dir).expect("under dir").to_path_buf());
-            }
-        }
+    if !dir.is_dir() {
+        return Ok(Vec::new());
     }
-    found.sort();
-    Ok(found)
+    let mut files = all_files(dir)?;
+    files.retain(|f| f.extension().is_some_and(|e| e == "rs"));
+    Ok(files)
 }
 
 /// `cargo kata solution`.

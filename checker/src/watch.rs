@@ -304,13 +304,7 @@ fn next_hint(root: &Path, kata: &Kata) -> Result<String> {
     if total == 0 {
         return Ok("\nThis kata has no hints.\n".into());
     }
-    let opened = progress::update(root, |p| {
-        let entry = p.katas.entry(kata.id.clone()).or_default();
-        if entry.hints_opened.len() < total {
-            entry.hints_opened.push(progress::now());
-        }
-        entry.hints_opened.len()
-    })?;
+    let opened = crate::study::open_hints(root, kata, true)?;
     let hint = &kata.hints[opened - 1];
     Ok(format!(
         "\n{} {}\n",
