@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use tower::{Layer, Service, ServiceBuilder, ServiceExt, service_fn};
 
+// ANCHOR: layer
 /// Where the services write what they did, in order.
 pub type Log = Arc<Mutex<Vec<String>>>;
 
@@ -17,7 +18,6 @@ fn record(log: &Log, event: String) {
     log.lock().unwrap().push(event);
 }
 
-// ANCHOR: layer
 /// A layer that records a request passing it going in and its response coming out.
 #[derive(Clone)]
 pub struct LogLayer {
@@ -84,8 +84,11 @@ pub async fn onion() -> (String, Vec<String>) {
     let log: Log = Arc::default();
     let handler_log = log.clone();
     let handler = service_fn(move |request: String| {
-        record(&handler_log, "handler".into());
-        async move { Ok::<_, Infallible>(request.to_uppercase()) }
+        let log = handler_log.clone();
+        async move {
+            record(&log, "handler".into());
+            Ok::<_, Infallible>(request.to_uppercase())
+        }
     });
     // ServiceBuilder: the first layer added is the outermost.
     let stack = ServiceBuilder::new()
