@@ -240,6 +240,25 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn router_layer_wraps_only_the_routes_added_before_it() {
+        use axum::{Router, body::Body, http::Request, routing::get};
+        let log: Log = Arc::default();
+        let app = Router::new()
+            .route("/early", get(|| async {}))
+            .layer(LogLayer::new("auth", log.clone()))
+            .route("/late", get(|| async {}));
+        for path in ["/early", "/late"] {
+            let request = Request::get(path).body(Body::empty()).unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["auth in", "auth out"],
+            "only /early passed the layer"
+        );
+    }
+
     #[test]
     fn readiness_passes_through_the_layer() {
         let open = Arc::new(AtomicBool::new(false));

@@ -9,6 +9,7 @@ use argon2::password_hash::{self, PasswordHash, PasswordHasher, PasswordVerifier
 use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::{Connection, OptionalExtension};
 
+// ANCHOR: params
 /// The Argon2id cost for production: 19 MiB of memory, 2 passes, 1 lane — argon2's
 /// default, and the minimum OWASP's Password Storage Cheat Sheet recommends. Raise the
 /// memory as far as the login rate the server must sustain allows.
@@ -21,6 +22,7 @@ pub fn production_params() -> Params {
 pub fn test_params() -> Params {
     Params::new(Params::MIN_M_COST, Params::MIN_T_COST, 1, None).expect("valid parameters")
 }
+// ANCHOR_END: params
 
 /// Why a login failed. Unknown user and wrong password are the same variant on purpose.
 #[derive(Debug, PartialEq, Eq)]
@@ -78,6 +80,7 @@ impl Accounts {
         }
     }
 
+    // ANCHOR: hash
     /// Hashes `password` with a fresh random salt, as a PHC string.
     pub fn hash(&self, password: &str) -> String {
         self.hashes.set(self.hashes.get() + 1);
@@ -87,6 +90,7 @@ impl Accounts {
             .expect("hashing works")
             .to_string()
     }
+    // ANCHOR_END: hash
 
     /// Adds a user; only the hash of the password is stored.
     pub fn register(&self, name: &str, password: &str) -> Result<(), LoginError> {
@@ -117,7 +121,10 @@ impl Accounts {
     pub fn hashes_computed(&self) -> u32 {
         self.hashes.get()
     }
+}
 
+// ANCHOR: injection
+impl Accounts {
     /// Verifies `password` against a stored PHC string. The library recomputes the hash
     /// with the salt and cost stored in it and compares in constant time.
     fn verify(&self, password: &str, stored: &str) -> Result<bool, LoginError> {
@@ -129,10 +136,7 @@ impl Accounts {
             Err(other) => Err(internal(other)),
         }
     }
-}
 
-// ANCHOR: injection
-impl Accounts {
     /// WRONG: the name is pasted into the SQL text, so it can change the query itself.
     pub fn login_formatted(&self, name: &str, password: &str) -> Result<String, LoginError> {
         let sql = format!("SELECT name, password_hash FROM users WHERE name = '{name}'");
