@@ -303,14 +303,46 @@ mod tests {
         assert_eq!(sms.deliver("short"), "sms to +100: short");
     }
 
+    /// Whether a type implements the given traits, as a value a test can assert on: the
+    /// inherent `answer` exists only where the bound holds, and method lookup prefers it to
+    /// the trait's default. (A compile-time assertion would turn a regression into a build
+    /// error instead of a failing test.)
+    macro_rules! implements {
+        ($type:ty: $($bound:tt)+) => {{
+            struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+            #[allow(dead_code)]
+            trait Otherwise {
+                fn answer(&self) -> bool {
+                    false
+                }
+            }
+            impl<T: ?Sized> Otherwise for Probe<T> {}
+            #[allow(dead_code)]
+            impl<T: ?Sized + $($bound)+> Probe<T> {
+                fn answer(&self) -> bool {
+                    true
+                }
+            }
+            Probe::<$type>(std::marker::PhantomData).answer()
+        }};
+    }
+
     #[test]
     fn a_notifier_can_be_shared_across_threads() {
-        fn shared_by_handlers<T: Send + Sync + ?Sized>(_: &T) {}
-        let email = notifier("email", "a@b.c").unwrap();
-        shared_by_handlers(&email);
-        std::thread::scope(|scope| {
-            scope.spawn(|| email.deliver("from another thread"));
-        });
+        assert!(
+            implements!(dyn Notifier: Send + Sync),
+            "a Box<dyn Notifier> can be shared by handlers on every worker thread"
+        );
+        assert!(!implements!(std::rc::Rc<u8>: Send), "the probe can say no");
+    }
+
+    #[test]
+    fn next_cannot_be_copied_so_the_chain_runs_once() {
+        assert!(
+            !implements!(Next<'static>: Clone),
+            "a Clone or Copy `Next` would let a middleware call the rest twice"
+        );
+        assert!(implements!(String: Clone), "the probe can say yes");
     }
 
     #[test]
