@@ -101,8 +101,9 @@ pub fn rename<R: UserRepository>(users: &R, id: u32, name: &str) -> Result<User,
 // ANCHOR_END: repository
 
 // ANCHOR: factory
-/// Something that delivers a message.
-pub trait Notifier {
+/// Something that delivers a message. `Send + Sync` as supertraits: a notifier built at
+/// start-up is shared by every request handler, on every worker thread.
+pub trait Notifier: Send + Sync {
     /// Where the message would go, for the example's assertions.
     fn deliver(&self, message: &str) -> String;
 }
@@ -114,6 +115,10 @@ struct Sms {
     number: String,
 }
 
+/// The longest SMS text, in characters (160 in the GSM-7 alphabet; a message with other
+/// characters is sent as UCS-2, 70 per segment, and the gateway splits longer ones).
+const SMS_CHARACTERS: usize = 160;
+
 impl Notifier for Email {
     fn deliver(&self, message: &str) -> String {
         format!("email to {}: {message}", self.to)
@@ -121,22 +126,42 @@ impl Notifier for Email {
 }
 impl Notifier for Sms {
     fn deliver(&self, message: &str) -> String {
-        format!(
-            "sms to {}: {}",
-            self.number,
-            &message[..message.len().min(160)]
-        )
+        // Cut after a number of characters, never inside one: slicing `&message[..160]`
+        // counts bytes and panics when byte 160 falls inside a multi-byte character.
+        let end = message
+            .char_indices()
+            .nth(SMS_CHARACTERS)
+            .map_or(message.len(), |(index, _)| index);
+        format!("sms to {}: {}", self.number, &message[..end])
     }
 }
 
-/// Builds the notifier a configuration names; an unknown kind is an error, not a panic.
-pub fn notifier(kind: &str, address: &str) -> Result<Box<dyn Notifier>, AppError> {
+/// A configuration error: found at start-up, before any request is served.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The configuration names a notifier this build does not have.
+    UnknownNotifier(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::UnknownNotifier(kind) => write!(f, "unknown notifier `{kind}`"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Builds the notifier a configuration names; an unknown kind is an error, not a panic —
+/// and a start-up error, not a client's 400.
+pub fn notifier(kind: &str, address: &str) -> Result<Box<dyn Notifier>, ConfigError> {
     match kind {
         "email" => Ok(Box::new(Email { to: address.into() })),
         "sms" => Ok(Box::new(Sms {
             number: address.into(),
         })),
-        other => Err(AppError::Invalid(format!("unknown notifier `{other}`"))),
+        other => Err(ConfigError::UnknownNotifier(other.into())),
     }
 }
 // ANCHOR_END: factory
@@ -150,35 +175,45 @@ pub struct Settings {
 }
 
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
-static LOADS: Mutex<u32> = Mutex::new(0);
 
-/// The settings, loaded the first time anyone asks — exactly once, even if many threads
-/// ask at the same moment.
+/// The process-wide settings, loaded the first time anyone asks.
 pub fn settings() -> &'static Settings {
-    SETTINGS.get_or_init(|| {
-        *LOADS.lock().unwrap() += 1;
-        Settings {
-            service: "kata".into(),
-        }
+    settings_in(&SETTINGS, || Settings {
+        service: "kata".into(),
     })
 }
 
-/// How many times the settings were loaded.
-pub fn settings_loads() -> u32 {
-    *LOADS.lock().unwrap()
+/// The pattern itself, over a cell and a loader the caller gives (a test gives its own,
+/// since the global cannot be reset): `load` runs exactly once, even if many threads ask
+/// at the same moment; the others wait for it and share its result.
+pub fn settings_in(cell: &OnceLock<Settings>, load: impl FnOnce() -> Settings) -> &Settings {
+    cell.get_or_init(load)
 }
 // ANCHOR_END: singleton
 
 // ANCHOR: chain
-/// The rest of the chain, handed to each middleware. It is consumed by `run`: calling the
-/// next middleware twice does not compile (`use of moved value`), where Express can only
-/// detect it at run time.
+/// The rest of the chain, handed to each middleware. It is consumed by `run`, so a
+/// middleware cannot call the rest of the chain twice; Express can only detect that at run
+/// time. Two doctests pin this down. Calling it once compiles:
+///
+/// ```
+/// use theory_examples::patterns::Middleware;
+/// let once: Middleware = Box::new(|log, next| {
+///     log.push("before".into());
+///     next.run(log)
+/// });
+/// ```
+///
+/// The same middleware calling it a second time does not (`error[E0382]: use of moved
+/// value: next`). Stable rustdoc checks only *that* it fails to compile, not the error
+/// code; the passing twin above is what shows the second call is the reason.
 ///
 /// ```compile_fail,E0382
 /// use theory_examples::patterns::Middleware;
 /// let twice: Middleware = Box::new(|log, next| {
+///     log.push("before".into());
 ///     next.run(log)?;
-///     next.run(log) // error[E0382]: use of moved value: `next`
+///     next.run(log)
 /// });
 /// ```
 pub struct Next<'a> {
@@ -250,17 +285,103 @@ mod tests {
             notifier("sms", "+100").unwrap().deliver("hi"),
             "sms to +100: hi"
         );
-        assert!(matches!(notifier("pigeon", ""), Err(AppError::Invalid(_))));
+        assert_eq!(
+            notifier("pigeon", "").err(),
+            Some(ConfigError::UnknownNotifier("pigeon".into()))
+        );
+    }
+
+    #[test]
+    fn an_sms_is_cut_after_160_characters_not_bytes() {
+        let sms = notifier("sms", "+100").unwrap();
+        // 200 two-byte characters: byte 160 is a character boundary, byte 161 is not.
+        let text = format!("x{}", "é".repeat(200));
+        let sent = sms.deliver(&text);
+        let body = sent.strip_prefix("sms to +100: ").unwrap();
+        assert_eq!(body.chars().count(), 160);
+        assert!(text.starts_with(body));
+        assert_eq!(sms.deliver("short"), "sms to +100: short");
+    }
+
+    /// Whether a type implements the given traits, as a value a test can assert on: the
+    /// inherent `answer` exists only where the bound holds, and method lookup prefers it to
+    /// the trait's default. (A compile-time assertion would turn a regression into a build
+    /// error instead of a failing test.)
+    macro_rules! implements {
+        ($type:ty: $($bound:tt)+) => {{
+            struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+            #[allow(dead_code)]
+            trait Otherwise {
+                fn answer(&self) -> bool {
+                    false
+                }
+            }
+            impl<T: ?Sized> Otherwise for Probe<T> {}
+            #[allow(dead_code)]
+            impl<T: ?Sized + $($bound)+> Probe<T> {
+                fn answer(&self) -> bool {
+                    true
+                }
+            }
+            Probe::<$type>(std::marker::PhantomData).answer()
+        }};
+    }
+
+    #[test]
+    fn a_notifier_can_be_shared_across_threads() {
+        assert!(
+            implements!(dyn Notifier: Send + Sync),
+            "a Box<dyn Notifier> can be shared by handlers on every worker thread"
+        );
+        assert!(!implements!(std::rc::Rc<u8>: Send), "the probe can say no");
+    }
+
+    #[test]
+    fn next_cannot_be_copied_so_the_chain_runs_once() {
+        assert!(
+            !implements!(Next<'static>: Clone),
+            "a Clone or Copy `Next` would let a middleware call the rest twice"
+        );
+        assert!(implements!(String: Clone), "the probe can say yes");
     }
 
     #[test]
     fn the_singleton_loads_once_across_threads() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use std::sync::{Barrier, Condvar};
+        const THREADS: u32 = 8;
+        let cell = OnceLock::new();
+        let loads = AtomicU32::new(0);
+        let asked = (Mutex::new(0), Condvar::new());
+        let start = Barrier::new(THREADS as usize);
+        // The loader holds on until every thread has asked: a check-then-set version lets
+        // the others see an empty cell and load again (theory/mutants-06-10.toml).
+        let load = || {
+            loads.fetch_add(1, Ordering::SeqCst);
+            let (count, all_asked) = &asked;
+            let guard = count.lock().unwrap();
+            let timeout = std::time::Duration::from_secs(10);
+            let (_guard, waited) = all_asked
+                .wait_timeout_while(guard, timeout, |n| *n < THREADS)
+                .unwrap();
+            assert!(!waited.timed_out(), "every thread asks");
+            Settings {
+                service: "kata".into(),
+            }
+        };
         std::thread::scope(|scope| {
-            for _ in 0..8 {
-                scope.spawn(|| assert_eq!(settings().service, "kata"));
+            for _ in 0..THREADS {
+                scope.spawn(|| {
+                    start.wait();
+                    let (count, all_asked) = &asked;
+                    *count.lock().unwrap() += 1;
+                    all_asked.notify_all();
+                    assert_eq!(settings_in(&cell, load).service, "kata");
+                });
             }
         });
-        assert_eq!(settings_loads(), 1);
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        assert_eq!(settings().service, "kata");
     }
 
     #[test]
