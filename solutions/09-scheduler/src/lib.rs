@@ -153,6 +153,8 @@ pub struct Schedule {
     /// Whether the day-of-month and day-of-week fields are restricted (do not start with `*`).
     days_restricted: bool,
     weekdays_restricted: bool,
+    /// Whether any day at all can match (not so for February 30th), worked out once.
+    some_day: bool,
     source: String,
 }
 
@@ -243,7 +245,7 @@ impl FromStr for Schedule {
         for (slot, (field, text)) in bits.iter_mut().zip(Field::ALL.iter().zip(&fields)) {
             *slot = parse_field(*field, text)?;
         }
-        Ok(Schedule {
+        let mut schedule = Schedule {
             minutes: bits[0],
             hours: bits[1],
             days: bits[2],
@@ -251,8 +253,11 @@ impl FromStr for Schedule {
             weekdays: bits[4],
             days_restricted: !fields[2].starts_with('*'),
             weekdays_restricted: !fields[4].starts_with('*'),
+            some_day: true,
             source: fields.join(" "),
-        })
+        };
+        schedule.some_day = schedule.some_day_can_match();
+        Ok(schedule)
     }
 }
 
@@ -320,7 +325,7 @@ impl Schedule {
     /// yearly schedule costs a few dozen steps, not half a million minutes. A schedule no
     /// day can ever match is answered at once; any other matches within 400 years.
     pub fn next_after(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
-        if !self.some_day_can_match() {
+        if !self.some_day {
             return None;
         }
         let start = after.with_second(0)?.with_nanosecond(0)? + TimeDelta::minutes(1);
