@@ -206,6 +206,25 @@ fn leap_days_and_impossible_dates() {
 }
 
 #[test]
+fn a_rare_day_can_be_decades_away() {
+    // A day-of-week field that starts with `*` is unrestricted in Vixie's sense, so both
+    // day fields must match: February 29th that is also a Sunday. It comes in 2004, 2032,
+    // 2060, 2088 and then, 2100 not being a leap year, only in 2128. `None` means never.
+    graded(|| {
+        assert_eq!(
+            next_n("0 0 29 2 */7", at(2004, 3, 1, 0, 0), 1),
+            [at(2032, 2, 29, 0, 0)],
+            "28 years later"
+        );
+        assert_eq!(
+            next_n("30 12 29 2 */7", at(2088, 2, 29, 12, 30), 1),
+            [at(2128, 2, 29, 12, 30)],
+            "40 years later, across 2100"
+        );
+    });
+}
+
+#[test]
 fn the_next_time_is_strictly_later() {
     graded(|| {
         let every_minute = schedule("* * * * *");
@@ -282,8 +301,13 @@ struct Expected {
 
 impl Expected {
     fn day_ok(&self, t: NaiveDateTime) -> bool {
-        let day = self.day[t.day() as usize - 1];
-        let wd = t.weekday().num_days_from_sunday() as usize;
+        self.day_ok_on(t.day(), t.weekday().num_days_from_sunday())
+    }
+
+    /// The day rule for a day of the month and a day of the week (0 = Sunday).
+    fn day_ok_on(&self, day_of_month: u32, day_of_week: u32) -> bool {
+        let day = self.day[day_of_month as usize - 1];
+        let wd = day_of_week as usize;
         let weekday = self.weekday[wd] || (wd == 0 && self.weekday[7]);
         // Vixie cron: either when both are restricted; both when one starts with `*`.
         if !self.day_star && !self.weekday_star {
@@ -358,6 +382,188 @@ fn next_after_agrees_with_a_brute_force_scan() {
                 }
                 Ok(())
             });
+        if let Err(failure) = result {
+            panic!("{failure}");
+        }
+    });
+}
+
+/// A day of the Gregorian calendar, walked by hand (independent of chrono and of your code).
+#[derive(Debug, Clone, Copy)]
+struct Day {
+    year: i32,
+    month: u32,
+    day: u32,
+    /// 0 = Sunday.
+    weekday: u32,
+}
+
+impl Day {
+    fn of(date: NaiveDate) -> Day {
+        Day {
+            year: date.year(),
+            month: date.month(),
+            day: date.day(),
+            weekday: date.weekday().num_days_from_sunday(),
+        }
+    }
+
+    fn month_length(&self) -> u32 {
+        let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
+        match self.month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
+    }
+
+    fn next(self) -> Day {
+        let weekday = (self.weekday + 1) % 7;
+        if self.day < self.month_length() {
+            Day {
+                day: self.day + 1,
+                weekday,
+                ..self
+            }
+        } else if self.month < 12 {
+            Day {
+                month: self.month + 1,
+                day: 1,
+                weekday,
+                ..self
+            }
+        } else {
+            Day {
+                year: self.year + 1,
+                month: 1,
+                day: 1,
+                weekday,
+            }
+        }
+    }
+}
+
+/// Days in 400 Gregorian years: after them the calendar, weekdays included, repeats.
+const CYCLE_DAYS: u32 = 146_097;
+
+impl Expected {
+    /// The first match after `after`, scanning one whole 400-year cycle day by day (then
+    /// minute by minute within the first matching day): nothing there means never.
+    fn scan_cycle(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
+        let first = after.with_second(0).unwrap() + TimeDelta::minutes(1);
+        let mut day = Day::of(first.date());
+        for _ in 0..=CYCLE_DAYS {
+            if self.month[day.month as usize - 1] && self.day_ok_on(day.day, day.weekday) {
+                let date = NaiveDate::from_ymd_opt(day.year, day.month, day.day).unwrap();
+                for h in (0..24).filter(|&h| self.hour[h as usize]) {
+                    for m in (0..60).filter(|&m| self.minute[m as usize]) {
+                        let t = date.and_hms_opt(h, m, 0).unwrap();
+                        if t >= first {
+                            return Some(t);
+                        }
+                    }
+                }
+            }
+            day = day.next();
+        }
+        None
+    }
+}
+
+/// A day-of-month field that rarely matches: the 29th, late days (28–31) that some months
+/// lack, or any restricted field; never a plain `*`.
+fn rare_days() -> impl Strategy<Value = (Vec<bool>, String)> {
+    let set = |values: &std::collections::BTreeSet<u32>| -> (Vec<bool>, String) {
+        let text = values
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        ((1..=31).map(|x| values.contains(&x)).collect(), text)
+    };
+    prop_oneof![
+        1 => Just(set(&[29].into())),
+        3 => proptest::collection::btree_set(28u32..=31, 1..3).prop_map(move |s| set(&s)),
+        1 => (29u32..=31, 1u32..4).prop_map(|(a, step)| {
+            (
+                (1..=31).map(|x| x >= a && (x - a) % step == 0).collect(),
+                format!("{a}/{step}"),
+            )
+        }),
+        1 => field(1, 31).prop_filter("restricted", |(_, text)| text != "*"),
+    ]
+}
+
+/// A month field that favours short months (February alone, or with the 30-day ones).
+fn short_months() -> impl Strategy<Value = (Vec<bool>, String)> {
+    prop_oneof![
+        1 => Just(((1..=12).map(|x| x == 2).collect(), "2".to_owned())),
+        3 => proptest::sample::subsequence(vec![2u32, 4, 6, 9, 11], 1..3).prop_map(|months| {
+            let text = months.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            ((1..=12).map(|x| months.contains(&x)).collect(), text)
+        }),
+        1 => field(1, 12),
+    ]
+}
+
+/// A day-of-week field, often led by `*` with a step (then both day fields must match).
+fn weekdays() -> impl Strategy<Value = (Vec<bool>, String)> {
+    prop_oneof![
+        3 => (2u32..9).prop_map(|step| {
+            ((0..=7).map(|x| x % step == 0).collect(), format!("*/{step}"))
+        }),
+        2 => field(0, 7),
+    ]
+}
+
+#[test]
+fn next_after_agrees_with_a_scan_of_the_whole_400_year_cycle() {
+    // The calendar repeats every 400 years, so a schedule that does not match within one
+    // cycle never does: `None` from `next_after` must mean exactly that.
+    graded(|| {
+        let config = proptest::test_runner::Config {
+            max_shrink_iters: 200,
+            ..kata_support::proptest_config(300)
+        };
+        let mut runner = proptest::test_runner::TestRunner::new_with_rng(
+            config,
+            proptest::test_runner::TestRng::deterministic_rng(
+                proptest::test_runner::RngAlgorithm::ChaCha,
+            ),
+        );
+        let strategy = (
+            field(0, 59),
+            field(0, 23),
+            rare_days(),
+            short_months(),
+            weekdays(),
+            (1990i32..2400, 1u32..=12, 1u32..=28, 0u32..24, 0u32..60),
+        );
+        let result = runner.run(&strategy, |(mi, h, d, mo, wd, (y, m, day, hh, mm))| {
+            let text = format!("{} {} {} {} {}", mi.1, h.1, d.1, mo.1, wd.1);
+            let expected = Expected {
+                day_star: d.1.starts_with('*'),
+                weekday_star: wd.1.starts_with('*'),
+                minute: mi.0,
+                hour: h.0,
+                day: d.0,
+                month: mo.0,
+                weekday: wd.0,
+            };
+            let after = at(y, m, day, hh, mm);
+            let parsed: Schedule = text
+                .parse()
+                .map_err(|e| TestCaseError::fail(format!("`{text}`: {e}")))?;
+            prop_assert_eq!(
+                parsed.next_after(after),
+                expected.scan_cycle(after),
+                "`{}` after {} (the right answer is from a scan of 400 years; None: never)",
+                text,
+                after
+            );
+            Ok(())
+        });
         if let Err(failure) = result {
             panic!("{failure}");
         }

@@ -161,6 +161,49 @@ async fn a_job_still_running_is_not_started_again() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_job_waiting_for_a_slot_is_not_queued_again() {
+    // One slot. `hog` takes it from 10 s to 70 s; `waiting` is due at 15 s and waits for
+    // the slot. Its due times at 30, 45 and 60 s find it still waiting: a run waiting for a
+    // slot counts as running, so they are skipped, not queued behind it.
+    graded_async(async {
+        let scheduler = Scheduler::start(1, start());
+        let hog = Arc::new(Gauge::default());
+        let quick = Arc::new(Gauge::default());
+        scheduler
+            .add("hog", Trigger::Every(secs(10)), job(&hog, secs(60)))
+            .expect("added");
+        let id = scheduler
+            .add(
+                "waiting",
+                Trigger::Every(secs(15)),
+                job(&quick, Duration::ZERO),
+            )
+            .expect("added");
+        wait(secs(61)).await;
+        let status = scheduler.status(id).expect("exists");
+        assert!(
+            status.running,
+            "a run waiting for a slot counts as running: {status:?}"
+        );
+        assert_eq!(
+            (status.runs, status.skipped),
+            (0, 3),
+            "due at 15 s and waiting; 30, 45 and 60 s skipped: {status:?}"
+        );
+        wait(secs(11)).await; // 72 s: the slot was free at 70 s.
+        let status = scheduler.status(id).expect("exists");
+        assert_eq!(
+            (status.runs, status.skipped),
+            (1, 3),
+            "one run when the slot came free, not one per due time: {status:?}"
+        );
+        assert!(!status.running, "the run is over: {status:?}");
+        assert_eq!(quick.done.load(Ordering::SeqCst), 1);
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn pause_and_resume() {
     graded_async(async {
         let scheduler = Scheduler::start(4, start());

@@ -1,6 +1,7 @@
 // Stage 4 — performance, measured against itself: finding a time a year away must not cost
-// a year of minutes. `next_after` for a yearly schedule is compared with `next_after` for
-// an every-minute one in this same process. Jumping a month, a day, an hour at a time costs
+// a year of minutes, and a date that never comes must not cost a search of the years
+// ahead. `next_after` for a yearly schedule is compared with `next_after` for an
+// every-minute one in this same process. Jumping a month, a day, an hour at a time costs
 // a few dozen steps (tens of times the every-minute call); scanning minute by minute costs
 // half a million (hundreds of thousands of times). The bound, 20 000×, sits far from both.
 
@@ -49,5 +50,30 @@ fn a_yearly_schedule_is_found_without_scanning_minutes() {
              minute ({ratio:.0}×): it scans minute by minute instead of jumping over months, \
              days and hours that cannot match"
         );
+    });
+}
+
+#[test]
+fn a_date_that_never_comes_is_answered_without_a_search() {
+    // No day matches February 30th or April 31st, in any year: the answer is `None` at
+    // once (the reference takes about as long as for the every-minute call). Searching
+    // the calendar's 400-year cycle for them, even a month at a time, costs thousands to
+    // tens of thousands of times as long. The bound, 1 000×, sits between the two.
+    graded(|| {
+        let minutely: Schedule = "* * * * *".parse().unwrap();
+        let from = at(2026, 1, 2);
+        let near = per_call(&minutely, from);
+        for text in ["0 0 30 2 *", "0 0 31 4,6,9,11 *"] {
+            let never: Schedule = text.parse().unwrap();
+            assert_eq!(never.next_after(from), None, "`{text}` never fires");
+            let far = per_call(&never, from);
+            let ratio = far.as_secs_f64() / near.as_secs_f64().max(1e-9);
+            assert!(
+                ratio < 1_000.0,
+                "next_after takes {far:?} to answer that `{text}` never fires and {near:?} to \
+                 find the next minute ({ratio:.0}×): a schedule no day can match must be \
+                 answered at once, not after searching the years ahead"
+            );
+        }
     });
 }

@@ -175,7 +175,9 @@ impl Schedule {
     }
 
     /// The first minute strictly after `after` that matches, or `None` if no date ever
-    /// does (like `0 0 30 2 *`, February 30th).
+    /// does (like `0 0 30 2 *`, February 30th, answered at once). `None` means never, not
+    /// "not soon": `0 0 29 2 */7`, February 29th that is also a Sunday, fires in 2004 and
+    /// next in 2032.
     ///
     /// Jump a month, a day or an hour at a time when that field does not match, so that a
     /// yearly schedule costs a few dozen steps, not half a million minutes.
@@ -293,13 +295,14 @@ impl Scheduler {
     }
 
     /// Like [`start`](Self::start), keeping job counts in the file at `path` (created if
-    /// missing). Jobs added later under a saved name continue from the saved counts; one
-    /// that missed runs while the scheduler was down runs once at once.
+    /// missing, here or at the first save: your choice). Jobs added later under a saved
+    /// name continue from the saved counts; one that missed runs while the scheduler was
+    /// down runs once at once.
     ///
     /// # Errors
     ///
     /// [`StateError::Corrupt`] when the file exists but cannot be parsed (it is left as it
-    /// is); [`StateError::Io`] when it cannot be read.
+    /// is); [`StateError::Io`] when it cannot be read (or created, if it is created here).
     ///
     /// # Panics
     ///

@@ -153,6 +153,8 @@ pub struct Schedule {
     /// Whether the day-of-month and day-of-week fields are restricted (do not start with `*`).
     days_restricted: bool,
     weekdays_restricted: bool,
+    /// Whether any day at all can match (not so for February 30th), worked out once.
+    some_day: bool,
     source: String,
 }
 
@@ -243,7 +245,7 @@ impl FromStr for Schedule {
         for (slot, (field, text)) in bits.iter_mut().zip(Field::ALL.iter().zip(&fields)) {
             *slot = parse_field(*field, text)?;
         }
-        Ok(Schedule {
+        let mut schedule = Schedule {
             minutes: bits[0],
             hours: bits[1],
             days: bits[2],
@@ -251,8 +253,11 @@ impl FromStr for Schedule {
             weekdays: bits[4],
             days_restricted: !fields[2].starts_with('*'),
             weekdays_restricted: !fields[4].starts_with('*'),
+            some_day: true,
             source: fields.join(" "),
-        })
+        };
+        schedule.some_day = schedule.some_day_can_match();
+        Ok(schedule)
     }
 }
 
@@ -266,9 +271,14 @@ fn has(bits: u64, value: u32) -> bool {
     bits & (1 << value) != 0
 }
 
-/// How many years `next_after` looks ahead: enough for February 29th across a century
-/// year that is not a leap year (2096 → 2104).
-const SEARCH_YEARS: i32 = 9;
+/// How many years `next_after` looks ahead. The Gregorian calendar repeats every 400 years
+/// (146 097 days, a whole number of weeks), so a schedule that matches at all matches
+/// within 400 years of any time; rare days are far apart (February 29th on a Sunday comes in
+/// 2004 and next in 2032).
+const SEARCH_YEARS: i32 = 400;
+
+/// The longest each month can be (February in a leap year).
+const MONTH_LENGTHS: [u32; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 impl Schedule {
     /// Whether the expression matches the day of `date` (the day-of-month/day-of-week rule).
@@ -284,6 +294,20 @@ impl Schedule {
         }
     }
 
+    /// Whether any day at all can match. When both day fields must match (one of them
+    /// starts with `*`) and no allowed month has an allowed day of the month, like
+    /// February 30th, none can: every other combination of a day of the month and a day
+    /// of the week comes round within the 400-year cycle.
+    fn some_day_can_match(&self) -> bool {
+        if self.weekdays_restricted && self.days_restricted {
+            return true; // Either field will do, and every month has every day of the week.
+        }
+        (1..=12u32).filter(|&m| has(self.months, m)).any(|m| {
+            let upto = MONTH_LENGTHS[m as usize - 1];
+            self.days & ((1u64 << (upto + 1)) - 2) != 0
+        })
+    }
+
     /// Whether the expression matches the minute `time` is in.
     pub fn matches(&self, time: NaiveDateTime) -> bool {
         has(self.months, time.month())
@@ -293,11 +317,17 @@ impl Schedule {
     }
 
     /// The first minute strictly after `after` that matches, or `None` if no date ever
-    /// does (like `0 0 30 2 *`, February 30th).
+    /// does (like `0 0 30 2 *`, February 30th, answered at once). `None` means never, not
+    /// "not soon": `0 0 29 2 */7`, February 29th that is also a Sunday, fires in 2004 and
+    /// next in 2032.
     ///
     /// It jumps a month, a day or an hour at a time when that field does not match, so a
-    /// yearly schedule costs a few dozen steps, not half a million minutes.
+    /// yearly schedule costs a few dozen steps, not half a million minutes. A schedule no
+    /// day can ever match is answered at once; any other matches within 400 years.
     pub fn next_after(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
+        if !self.some_day {
+            return None;
+        }
         let start = after.with_second(0)?.with_nanosecond(0)? + TimeDelta::minutes(1);
         let last_year = start.year() + SEARCH_YEARS;
         let mut time = start;
@@ -529,13 +559,14 @@ impl Scheduler {
     }
 
     /// Like [`start`](Self::start), keeping job counts in the file at `path` (created if
-    /// missing). Jobs added later under a saved name continue from the saved counts; one
-    /// that missed runs while the scheduler was down runs once at once.
+    /// missing, here or at the first save: your choice). Jobs added later under a saved
+    /// name continue from the saved counts; one that missed runs while the scheduler was
+    /// down runs once at once.
     ///
     /// # Errors
     ///
     /// [`StateError::Corrupt`] when the file exists but cannot be parsed (it is left as it
-    /// is); [`StateError::Io`] when it cannot be read.
+    /// is); [`StateError::Io`] when it cannot be read (or created, if it is created here).
     ///
     /// # Panics
     ///

@@ -157,10 +157,19 @@ impl Schedule {
         self.allows(3, time.month()) && self.day_ok(time.date()) && self.allows(1, time.hour()) && self.allows(0, time.minute())
     }
 
-    /// The first matching minute after `after`.
+    /// Whether some allowed month has an allowed day of the month (in a leap year, 2000).
+    fn some_date_exists(&self) -> bool {
+        self.fields[3].iter().any(|&m| self.fields[2].iter().any(|&d| NaiveDate::from_ymd_opt(2000, m, d).is_some()))
+    }
+
+    /// The first matching minute after `after`: within 400 years (the calendar's cycle,
+    /// a whole number of weeks) or never.
     pub fn next_after(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
+        if !self.either_day && !self.some_date_exists() {
+            return None;
+        }
         let mut t = after.date().and_hms_opt(after.hour(), after.minute(), 0)? + TimeDelta::minutes(1);
-        let stop = NaiveDate::from_ymd_opt(after.year() + 10, 1, 1)?.and_hms_opt(0, 0, 0)?;
+        let stop = NaiveDate::from_ymd_opt(after.year() + 401, 1, 1)?.and_hms_opt(0, 0, 0)?;
         while t < stop {
             if !self.allows(3, t.month()) || !self.day_ok(t.date()) {
                 t = t.date().succ_opt()?.and_hms_opt(0, 0, 0)?;
