@@ -57,6 +57,24 @@ pub fn starts_before_the_spawner_yields(runtime: &Runtime, patience: Duration) -
 }
 // ANCHOR_END: spawn_start
 
+// ANCHOR: ready_await
+/// On a current-thread runtime: spawns a task, then awaits `rounds` futures that are
+/// already complete. Returns whether the task ran during those awaits.
+pub async fn ready_awaits_let_others_run(rounds: usize) -> bool {
+    let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let task = tokio::spawn({
+        let ran = ran.clone();
+        async move { ran.store(true, std::sync::atomic::Ordering::SeqCst) }
+    });
+    for _ in 0..rounds {
+        std::future::ready(()).await; // Ready at the first poll: no `Pending`, no yield
+    }
+    let ran_meanwhile = ran.load(std::sync::atomic::Ordering::SeqCst);
+    task.await.unwrap();
+    ran_meanwhile
+}
+// ANCHOR_END: ready_await
+
 // ANCHOR: blocking
 /// One task blocks its thread: it waits up to `block` on a std channel (no `.await`) for a
 /// reply from another task, which can only reply once it is woken and polled — and it is
@@ -179,6 +197,11 @@ mod tests {
             !runs_while_a_task_blocks(&current_thread(), Duration::from_millis(20)),
             "current-thread: nothing else runs while the only thread is blocked"
         );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn awaiting_a_ready_future_does_not_yield() {
+        assert!(!ready_awaits_let_others_run(1000).await);
     }
 
     #[tokio::test(flavor = "current_thread")]
