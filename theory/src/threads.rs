@@ -3,11 +3,20 @@
 use std::time::Duration;
 
 // ANCHOR: blocking_recv
+/// Where the blocking wait runs.
+#[derive(Debug, Clone, Copy)]
+pub enum WaitOn {
+    /// Inline, on the runtime's own thread.
+    RuntimeThread,
+    /// On tokio's blocking pool, through `spawn_blocking`.
+    BlockingPool,
+}
+
 /// A task sends on a std channel; the runtime's only thread waits for it with a blocking
 /// `recv_timeout`. Inline, the waiting blocks the very thread the sender needs, so it times
 /// out; inside `spawn_blocking`, the wait runs on another thread and the sender gets to run.
 /// Returns whether the value arrived, and whether the sender task ended without a panic.
-pub async fn blocking_wait(use_spawn_blocking: bool) -> (bool, bool) {
+pub async fn blocking_wait(wait_on: WaitOn) -> (bool, bool) {
     let (tx, rx) = std::sync::mpsc::channel::<u32>();
     let sender = tokio::spawn(async move {
         // The receiver may be gone by the time this runs (after a timeout): that is not a
@@ -18,10 +27,9 @@ pub async fn blocking_wait(use_spawn_blocking: bool) -> (bool, bool) {
         let rx = rx; // owned by the closure: the receiver is dropped when the wait ends
         rx.recv_timeout(Duration::from_millis(200)).is_ok()
     };
-    let received = if use_spawn_blocking {
-        tokio::task::spawn_blocking(wait).await.unwrap()
-    } else {
-        wait()
+    let received = match wait_on {
+        WaitOn::BlockingPool => tokio::task::spawn_blocking(wait).await.unwrap(),
+        WaitOn::RuntimeThread => wait(),
     };
     (received, sender.await.is_ok())
 }
@@ -63,12 +71,12 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn blocking_the_runtime_thread_starves_its_tasks() {
         assert_eq!(
-            blocking_wait(false).await,
+            blocking_wait(WaitOn::RuntimeThread).await,
             (false, true),
             "inline: the sender never ran during the wait (and did not panic later)"
         );
         assert_eq!(
-            blocking_wait(true).await,
+            blocking_wait(WaitOn::BlockingPool).await,
             (true, true),
             "spawn_blocking: the sender ran"
         );
