@@ -3,6 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::runtime::Runtime;
+
 // ANCHOR: order
 /// Runs the chapter's example on a single-threaded runtime and returns what it "printed".
 pub fn run_order_example() -> Vec<&'static str> {
@@ -38,29 +40,118 @@ pub fn run_order_example() -> Vec<&'static str> {
 }
 // ANCHOR_END: order
 
-// ANCHOR: blocking
-/// Two tasks on one thread: a ticker that wants to run every millisecond, and a task that
-/// blocks the thread for `block` without awaiting. Returns how many ticks happened during
-/// the blocking section.
-pub async fn ticks_while_blocked(block: Duration) -> usize {
-    let ticks = Arc::new(Mutex::new(0usize));
-    let ticker = tokio::spawn({
-        let ticks = ticks.clone();
-        async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                *ticks.lock().unwrap() += 1;
-            }
-        }
+// ANCHOR: spawn_start
+/// Spawns a task from `block_on` (what `#[tokio::main]` and `#[tokio::test]` run) and then,
+/// without yielding, waits up to `patience` on a std channel (a blocking wait, no `.await`) for
+/// the task to say it started. Returns whether it did.
+pub fn starts_before_the_spawner_yields(runtime: &Runtime, patience: Duration) -> bool {
+    runtime.block_on(async {
+        let (started, has_started) = std::sync::mpsc::channel();
+        let task = tokio::spawn(async move {
+            let _ = started.send(());
+        });
+        let started = has_started.recv_timeout(patience).is_ok(); // blocks this thread
+        task.await.unwrap();
+        started
+    })
+}
+// ANCHOR_END: spawn_start
+
+// ANCHOR: ready_await
+/// On a current-thread runtime: spawns a task, then awaits `rounds` futures that are
+/// already complete. Returns whether the task ran during those awaits.
+pub async fn ready_awaits_let_others_run(rounds: usize) -> bool {
+    let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let task = tokio::spawn({
+        let ran = ran.clone();
+        async move { ran.store(true, std::sync::atomic::Ordering::SeqCst) }
     });
-    tokio::task::yield_now().await; // let the ticker start
-    let before = *ticks.lock().unwrap();
-    std::thread::sleep(block); // a blocking call: no .await, so no other task runs
-    let during = *ticks.lock().unwrap() - before;
-    ticker.abort();
-    during
+    for _ in 0..rounds {
+        std::future::ready(()).await; // Ready at the first poll: no `Pending`, no yield
+    }
+    let ran_meanwhile = ran.load(std::sync::atomic::Ordering::SeqCst);
+    task.await.unwrap();
+    ran_meanwhile
+}
+// ANCHOR_END: ready_await
+
+// ANCHOR: blocking
+/// One task blocks its thread: it waits up to `block` on a std channel (no `.await`) for a
+/// reply from another task, which can only reply once it is woken and polled — and it is
+/// woken from outside, while the wait is under way. Returns whether the other task ran
+/// during the block.
+pub fn runs_while_a_task_blocks(runtime: &Runtime, block: Duration) -> bool {
+    runtime.block_on(async {
+        let (go, wait_for_go) = tokio::sync::oneshot::channel::<()>();
+        let (reply, replied) = std::sync::mpsc::channel::<()>();
+        let (blocking, is_blocking) = tokio::sync::oneshot::channel::<()>();
+        let (waiting, is_waiting) = tokio::sync::oneshot::channel::<()>();
+        let other = tokio::spawn(async move {
+            let _ = waiting.send(());
+            if wait_for_go.await.is_ok() {
+                let _ = reply.send(());
+            }
+        });
+        is_waiting.await.unwrap(); // `other` now waits for `go`, on no run queue
+        let blocker = tokio::spawn(async move {
+            let _ = blocking.send(());
+            // A blocking call: this task does not return `Pending`, so its thread polls
+            // nothing else until the call returns.
+            replied.recv_timeout(block).is_ok()
+        });
+        is_blocking.await.unwrap();
+        let _ = go.send(()); // wakes `other`: can any thread poll it now?
+        let ran = blocker.await.unwrap();
+        other.await.unwrap();
+        ran
+    })
 }
 // ANCHOR_END: blocking
+
+// ANCHOR: not_send
+/// A future that holds an `Rc` across an `.await` is not `Send`, so `tokio::spawn` refuses it
+/// on every runtime flavour. `spawn_local` on a `LocalSet` (or a `LocalRuntime`) runs it on
+/// the current thread.
+pub async fn run_a_non_send_task() -> usize {
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            let shared = std::rc::Rc::new(std::cell::Cell::new(0));
+            let task = tokio::task::spawn_local({
+                let shared = shared.clone();
+                async move {
+                    tokio::task::yield_now().await; // `shared` lives across this await
+                    shared.set(shared.get() + 1);
+                }
+            });
+            task.await.unwrap();
+            shared.get()
+        })
+        .await
+}
+
+/// The kind of future `tokio::spawn` refuses: an `Rc` lives across an `.await`.
+pub async fn holds_an_rc_across_an_await() -> usize {
+    let shared = std::rc::Rc::new(1);
+    tokio::task::yield_now().await;
+    *shared
+}
+// ANCHOR_END: not_send
+
+/// A current-thread runtime (everything on the calling thread).
+pub fn current_thread() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime")
+}
+
+/// A multi-threaded runtime with `workers` worker threads.
+pub fn multi_thread(workers: usize) -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .build()
+        .expect("a runtime")
+}
 
 #[cfg(test)]
 mod tests {
@@ -80,8 +171,49 @@ mod tests {
         );
     }
 
+    /// Long enough never to run out when the claim holds (the wait ends as soon as the
+    /// other task signals); it is only spent when the claim is broken.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn a_spawned_task_waits_for_the_spawner_on_one_thread_but_not_on_many() {
+        assert!(
+            starts_before_the_spawner_yields(&multi_thread(2), PATIENCE),
+            "multi-threaded: a worker starts the task while the spawner is still running"
+        );
+        assert!(
+            !starts_before_the_spawner_yields(&current_thread(), Duration::ZERO),
+            "current-thread: the task cannot start before the spawner yields"
+        );
+    }
+
+    #[test]
+    fn a_blocking_call_stops_every_task_on_its_thread_only() {
+        assert!(
+            runs_while_a_task_blocks(&multi_thread(2), PATIENCE),
+            "multi-threaded: another worker polls the woken task"
+        );
+        assert!(
+            !runs_while_a_task_blocks(&current_thread(), Duration::from_millis(20)),
+            "current-thread: nothing else runs while the only thread is blocked"
+        );
+    }
+
     #[tokio::test(flavor = "current_thread")]
-    async fn a_blocking_call_stops_every_task_on_its_thread() {
-        assert_eq!(ticks_while_blocked(Duration::from_millis(30)).await, 0);
+    async fn awaiting_a_ready_future_does_not_yield() {
+        assert!(!ready_awaits_let_others_run(1000).await);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_non_send_future_runs_with_spawn_local() {
+        assert_eq!(run_a_non_send_task().await, 1);
+        assert!(
+            !crate::is_send!(&holds_an_rc_across_an_await()),
+            "tokio::spawn would reject it"
+        );
+        assert!(
+            crate::is_send!(&tokio::task::yield_now()),
+            "a future holding only Send values is Send"
+        );
     }
 }

@@ -67,6 +67,44 @@ pub fn make_pair() -> bool {
 }
 // ANCHOR_END: weak
 
+// ANCHOR: forgotten_task
+/// What is done with the handle of a task that loops for ever.
+#[derive(Debug, Clone, Copy)]
+pub enum Handle {
+    /// `drop(join_handle)`: detaches the task; it keeps running.
+    Drop,
+    /// `join_handle.abort()`: cancels it at its next `.await`.
+    Abort,
+    /// The task was spawned on a `JoinSet`, and the set is dropped: it aborts its tasks.
+    DropJoinSet,
+}
+
+/// Spawns a task that holds `data` and ticks every second for ever, lets it run, deals
+/// with its handle as `handle` says, lets a minute of (paused) time pass and returns whether
+/// the task still holds `data`.
+pub async fn still_held_after(handle: Handle) -> bool {
+    let data = std::sync::Arc::new(vec![0u8; 1024]);
+    let held = data.clone();
+    let forever = async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            std::hint::black_box(&held);
+        }
+    };
+    match handle {
+        Handle::Drop => drop(tokio::spawn(forever)),
+        Handle::Abort => tokio::spawn(forever).abort(),
+        Handle::DropJoinSet => {
+            let mut set = tokio::task::JoinSet::new();
+            set.spawn(forever);
+            drop(set);
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    std::sync::Arc::strong_count(&data) > 1
+}
+// ANCHOR_END: forgotten_task
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +128,22 @@ mod tests {
             DROPPED.load(Ordering::SeqCst) - before,
             2,
             "both nodes are dropped"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_a_join_handle_stops_nothing() {
+        assert!(
+            still_held_after(Handle::Drop).await,
+            "detached, still running"
+        );
+        assert!(
+            !still_held_after(Handle::Abort).await,
+            "aborted: its captures are dropped"
+        );
+        assert!(
+            !still_held_after(Handle::DropJoinSet).await,
+            "a JoinSet aborts on drop"
         );
     }
 }

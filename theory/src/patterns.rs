@@ -355,7 +355,7 @@ mod tests {
         let asked = (Mutex::new(0), Condvar::new());
         let start = Barrier::new(THREADS as usize);
         // The loader holds on until every thread has asked: a check-then-set version lets
-        // the others see an empty cell and load again (theory/mutants-06-10.toml).
+        // the others see an empty cell and load again (theory/mutants.toml).
         let load = || {
             loads.fetch_add(1, Ordering::SeqCst);
             let (count, all_asked) = &asked;

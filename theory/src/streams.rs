@@ -79,6 +79,73 @@ pub async fn write_into_a_full_pipe(len: usize) -> (bool, usize) {
 }
 // ANCHOR_END: duplex
 
+// ANCHOR: copy
+/// Copies `data` into one end of an in-memory pipe with `tokio::io::copy`, then reads the
+/// other end to EOF for up to a second (of tokio's paused clock). Returns whether the reader
+/// saw EOF after `copy` alone, and whether it did after an explicit `shutdown()`.
+pub async fn copy_then_read_to_eof(data: &[u8]) -> (bool, bool) {
+    let (mut writer, mut reader) = tokio::io::duplex(1024);
+    let mut source = data;
+    let copied = tokio::io::copy(&mut source, &mut writer).await.unwrap();
+    assert_eq!(copied, data.len() as u64);
+    let mut received = Vec::new();
+    let eof_after_copy =
+        tokio::time::timeout(Duration::from_secs(1), reader.read_to_end(&mut received))
+            .await
+            .is_ok();
+    writer.shutdown().await.unwrap(); // what `pipe` does with `end()`: the reader sees EOF
+    let eof_after_shutdown = eof_after_copy
+        || tokio::time::timeout(Duration::from_secs(1), reader.read_to_end(&mut received))
+            .await
+            .is_ok();
+    assert_eq!(received, data, "every byte arrived either way");
+    (eof_after_copy, eof_after_shutdown)
+}
+// ANCHOR_END: copy
+
+// ANCHOR: lazy
+/// Counts how many items each kind of stream has produced before anyone polls it. A
+/// stream whose work happens in `poll_next` (here `futures::stream::unfold`) is lazy; a
+/// stream fed by a spawned task through an unbounded channel is not: the task produces on
+/// its own schedule, whatever the consumer does.
+pub async fn produced_before_the_first_poll(items: usize) -> (usize, usize) {
+    use futures::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let lazy_count = Arc::new(AtomicUsize::new(0));
+    let counter = lazy_count.clone();
+    let lazy = futures::stream::unfold(0, move |i| {
+        let counter = counter.clone();
+        async move {
+            (i < items).then(|| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                (i, i + 1)
+            })
+        }
+    });
+
+    let eager_count = Arc::new(AtomicUsize::new(0));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let counter = eager_count.clone();
+    let producer = tokio::spawn(async move {
+        for i in 0..items {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = tx.send(i);
+        }
+    });
+    let eager = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
+
+    producer.await.unwrap(); // the consumer is busy elsewhere; the producer is not
+    let before = (
+        lazy_count.load(Ordering::SeqCst),
+        eager_count.load(Ordering::SeqCst),
+    );
+    assert_eq!(lazy.count().await, items);
+    assert_eq!(eager.count().await, items);
+    before
+}
+// ANCHOR_END: lazy
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +175,19 @@ mod tests {
             (false, 1024),
             "waits until someone reads, then completes"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn copy_does_not_shut_the_writer_down() {
+        assert_eq!(
+            copy_then_read_to_eof(b"hello").await,
+            (false, true),
+            "no EOF after copy: only shutdown() ends the stream"
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn only_a_stream_that_produces_in_poll_next_is_lazy() {
+        assert_eq!(produced_before_the_first_poll(50).await, (0, 50));
     }
 }
