@@ -13,7 +13,14 @@
 //!   from the clock when a key is checked, and keys that are back to their full allowance
 //!   are forgotten during later checks, so memory stays bounded however many distinct keys
 //!   are seen.
-//! - Safe to call from many threads at once; the limit holds under any interleaving.
+//! - Safe to call from many threads at once; the limit holds under any interleaving: two
+//!   threads checking the same key at once never both spend its last request.
+//!
+//! Build the shared state's locks (and any atomics) from the `sync` module (`sync.rs`),
+//! not from `std::sync`: it re-exports `std::sync`'s types, and the hidden stage-4 tests
+//! build the crate with the feature `kata-loom`, which swaps in [loom](https://docs.rs/loom)'s
+//! versions so that every interleaving of threads calling [`RateLimiter::check`] can be
+//! explored. A lock loom cannot see is a race it cannot find.
 //!
 //! `cargo test -p rate-limiter` runs the examples in `tests/`; `cargo kata grade
 //! rate-limiter` runs the hidden tests.
@@ -24,6 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod layer;
+mod sync;
 
 pub use layer::{KeyBy, RateLimit, RateLimitLayer};
 
@@ -137,7 +145,7 @@ pub struct Decision {
 /// A keyed rate limiter. Clones share their state.
 pub struct RateLimiter<K> {
     // TODO: the state every clone shares (the algorithm, the clock, and each key's state
-    // behind a lock). The marker only lets the skeleton compile; remove it.
+    // behind a `sync::Mutex`). The marker only lets the skeleton compile; remove it.
     _keys: PhantomData<fn(K)>,
 }
 

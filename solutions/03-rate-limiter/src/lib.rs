@@ -3,16 +3,21 @@
 //! axum service.
 //!
 //! One `Mutex<HashMap<K, KeyState>>` behind an `Arc` holds every key: cloning the limiter,
-//! the layer or the service shares it. Nothing runs in the background: refills are computed
+//! the layer or the service shares it. The mutex comes from the `sync` module, so that the
+//! hidden loom tests can interleave two threads' checks; each check reads, decides and
+//! writes the key's state under one lock. Nothing runs in the background: refills are computed
 //! lazily from the clock when a key is checked, and idle keys are swept during `check`, at
 //! most once per period, so memory stays bounded without a timer.
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::sync::{Mutex, MutexGuard};
+
 mod layer;
+mod sync;
 
 pub use layer::{KeyBy, RateLimit, RateLimitLayer};
 
