@@ -15,8 +15,8 @@
 //!   are seen.
 //! - Safe to call from many threads at once; the limit holds under any interleaving.
 //!
-//! `cargo test -p rate-limiter` runs the examples in `tests/`; `cargo kata grade
-//! rate-limiter` runs the hidden tests.
+//! Every `// TODO:` marks a place to write code. Run the examples with
+//! `cargo test -p rate-limiter`; `cargo kata grade rate-limiter` grades the kata.
 
 use std::hash::Hash;
 use std::marker::PhantomData;
