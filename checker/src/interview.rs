@@ -722,3 +722,23 @@ fn html(record: &Record, kata: &Kata, chapter: &str) -> String {
          </style></head><body>\n{body}</body></html>\n"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::included_lines;
+
+    #[test]
+    fn include_suffixes_select_lines_as_mdbook_does() {
+        let text = "one\ntwo\nthree\nfour\n";
+        assert_eq!(included_lines(text, ""), text);
+        assert_eq!(included_lines(text, ":2"), "two\n");
+        assert_eq!(included_lines(text, ":3:"), "three\nfour\n");
+        assert_eq!(included_lines(text, ":2:3"), "two\nthree\n");
+        assert_eq!(included_lines(text, "::2"), "one\ntwo\n");
+        assert_eq!(
+            included_lines(text, ":an_anchor"),
+            text,
+            "anchors: the whole file"
+        );
+    }
+}

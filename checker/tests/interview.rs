@@ -601,6 +601,19 @@ fn every_bundle_names_only_commands_files_and_sections_it_has() {
             readme.contains("## The prompt") && readme.contains("## Hints"),
             "{kata}: the README has the prompt and the hints"
         );
+        // The chapter's include of the example tests is inlined, not lost.
+        let examples = std::fs::read_to_string(dir.join("tests/examples.rs")).unwrap();
+        let example_fns: Vec<&str> = examples
+            .lines()
+            .filter(|line| line.starts_with("fn ") || line.starts_with("async fn "))
+            .collect();
+        assert!(!example_fns.is_empty(), "{kata}: no example test found");
+        for line in example_fns {
+            assert!(
+                readme.contains(line),
+                "{kata}: the README lacks the example `{line}`"
+            );
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
