@@ -158,12 +158,16 @@ pub fn new(
     }
     let skeleton = kata.skeleton_dir(root);
     for (relative, contents) in read_sources(&skeleton)? {
-        write_if_changed(&out.join(relative), &contents)?;
+        write_if_changed(&out.join(relative), &bundle_text(kata, contents))?;
     }
     let examples = skeleton.join("tests").join("examples.rs");
-    if examples.is_file() {
-        write_if_changed(&out.join("tests/examples.rs"), &std::fs::read(&examples)?)?;
-    }
+    let examples = if examples.is_file() {
+        let text = bundle_text(kata, std::fs::read(&examples)?);
+        write_if_changed(&out.join("tests/examples.rs"), &text)?;
+        Some(String::from_utf8_lossy(&text).into_owned())
+    } else {
+        None
+    };
     write_if_changed(
         &out.join("Cargo.toml"),
         standalone_manifest(root, kata)?.as_bytes(),
@@ -175,7 +179,7 @@ pub fn new(
     let chapter = chapter(root, kata)?;
     write_if_changed(
         &out.join("README.md"),
-        readme(kata, &chapter, candidate, limit, hints).as_bytes(),
+        readme(kata, &chapter, examples.as_deref(), candidate, limit, hints).as_bytes(),
     )?;
 
     let started = now();
@@ -202,6 +206,51 @@ pub fn new(
     write_if_changed(&out.join(SESSION_FILE), record.id.as_bytes())?;
     save(records, &record)?;
     Ok(record)
+}
+
+/// A skeleton file as the bundle holds it. The skeleton's docs name the workbook's commands
+/// (`cargo test -p <kata>`, `cargo kata grade <kata>`); in a bundle the examples run with a
+/// plain `cargo test` and the interviewer grades.
+fn bundle_text(kata: &Kata, contents: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(contents) {
+        Ok(text) => text
+            .replace(
+                &format!("`cargo kata grade {}`", kata.id),
+                "the interviewer",
+            )
+            .replace(&format!("`cargo test -p {}`", kata.id), "`cargo test`")
+            .into_bytes(),
+        Err(not_text) => not_text.into_bytes(),
+    }
+}
+
+/// The lines of `text` that an mdbook include suffix selects: `""` (all), `":N"` (line N),
+/// `":N:"`, `":N:M"`, `"::M"` (1-based, inclusive). Anything else (an anchor) selects all.
+fn included_lines(text: &str, suffix: &str) -> String {
+    let number = |part: &str| -> Result<Option<usize>, std::num::ParseIntError> {
+        if part.is_empty() {
+            Ok(None)
+        } else {
+            part.parse().map(Some)
+        }
+    };
+    let range = match suffix.strip_prefix(':') {
+        None => Ok((None, None)),
+        Some(rest) => match rest.split_once(':') {
+            None => number(rest).map(|line| (line, line)),
+            Some((start, end)) => number(start).and_then(|s| number(end).map(|e| (s, e))),
+        },
+    };
+    let (start, end) = range.unwrap_or((None, None));
+    let lines = start.unwrap_or(1).max(1)..=end.unwrap_or(usize::MAX);
+    text.lines()
+        .enumerate()
+        .filter(|(index, _)| lines.contains(&(index + 1)))
+        .fold(String::new(), |mut out, (_, line)| {
+            out.push_str(line);
+            out.push('\n');
+            out
+        })
 }
 
 /// The skeleton's Cargo.toml made standalone: `workspace = true` entries resolved against
@@ -326,7 +375,18 @@ fn stage_table(kata: &Kata) -> String {
 }
 
 /// The candidate's README: the chapter up to its hints, with book-only markup replaced.
-fn readme(kata: &Kata, chapter: &str, candidate: &str, limit: u64, hints: HintLevel) -> String {
+///
+/// An `{{#include}}` of the skeleton's example tests becomes the bundle's own copy (the
+/// lines the book shows); other includes name files the bundle does not have and are left
+/// out.
+fn readme(
+    kata: &Kata,
+    chapter: &str,
+    examples: Option<&str>,
+    candidate: &str,
+    limit: u64,
+    hints: HintLevel,
+) -> String {
     let mut out = format!(
         "# Interview kata {:02} · {}\n\nCandidate: {candidate} · Time limit: {limit} minutes, counted by the \
          interviewer from when this folder was made.\n\nWrite your code in `src/lib.rs` (every `// TODO:` marks \
@@ -343,9 +403,15 @@ fn readme(kata: &Kata, chapter: &str, candidate: &str, limit: u64, hints: HintLe
             let trimmed = line.trim();
             if trimmed.starts_with("<!-- kata:stages") {
                 out.push_str(&stage_table(kata));
-            } else if trimmed.starts_with("{{#include") {
-                if trimmed.contains("tests/examples.rs") {
-                    out.push_str("// The example tests: see tests/examples.rs\n");
+            } else if let Some(include) = trimmed
+                .strip_prefix("{{#include")
+                .and_then(|rest| rest.strip_suffix("}}"))
+            {
+                let include = include.trim();
+                let examples_path = format!("katas/{}/tests/examples.rs", kata.dir);
+                if let (Some(at), Some(examples)) = (include.find(&examples_path), examples) {
+                    let suffix = &include[at + examples_path.len()..];
+                    out.push_str(&included_lines(examples, suffix));
                 }
             } else if trimmed.starts_with("![") && trimmed.contains("diagrams/") {
                 // The book's diagrams are not in the bundle.
@@ -655,4 +721,24 @@ fn html(record: &Record, kata: &Kata, chapter: &str) -> String {
          @media print {{ body {{ margin: 0; max-width: none; }} h2 {{ break-after: avoid; }} table, pre, svg {{ break-inside: avoid; }} }}\n\
          </style></head><body>\n{body}</body></html>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::included_lines;
+
+    #[test]
+    fn include_suffixes_select_lines_as_mdbook_does() {
+        let text = "one\ntwo\nthree\nfour\n";
+        assert_eq!(included_lines(text, ""), text);
+        assert_eq!(included_lines(text, ":2"), "two\n");
+        assert_eq!(included_lines(text, ":3:"), "three\nfour\n");
+        assert_eq!(included_lines(text, ":2:3"), "two\nthree\n");
+        assert_eq!(included_lines(text, "::2"), "one\ntwo\n");
+        assert_eq!(
+            included_lines(text, ":an_anchor"),
+            text,
+            "anchors: the whole file"
+        );
+    }
 }

@@ -388,3 +388,255 @@ fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("there is no kata `no-such-kata`"));
     assert!(!out.exists(), "nothing is written for an unknown kata");
 }
+
+/// Every kata of the manifest, as (id, folder).
+fn katas() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repository().join("katas.toml")).unwrap();
+    let manifest: toml::Table = toml::from_str(&text).unwrap();
+    manifest["kata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kata| {
+            let field = |name: &str| kata[name].as_str().unwrap().to_owned();
+            (field("id"), field("dir"))
+        })
+        .collect()
+}
+
+/// Creates a bundle of `kata` with every hint in `<scratch>/<kata>`.
+fn bundle_of(scratch: &Path, kata: &str) -> PathBuf {
+    let dir = scratch.join(kata);
+    ok(&[
+        "interview",
+        "new",
+        kata,
+        "--candidate",
+        "X",
+        "--minutes",
+        "45",
+        "--hints",
+        "all",
+        "--out",
+        dir.to_str().unwrap(),
+        "--records",
+        scratch.join("records").to_str().unwrap(),
+    ]);
+    dir
+}
+
+/// The `## ` titles of a Markdown text.
+fn section_titles(markdown: &str) -> Vec<String> {
+    markdown
+        .lines()
+        .filter_map(|line| line.strip_prefix("## "))
+        .map(|title| title.trim().to_owned())
+        .collect()
+}
+
+/// The words of `text` that name a file or a folder: a run of path characters ending in
+/// `.rs`, `.toml` or `.md`, or ending in `/` (a folder). URLs are not paths.
+fn mentioned_paths(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_./-".contains(c)))
+        .map(|word| word.trim_end_matches('.'))
+        .filter(|word| !word.contains("//") && !word.starts_with('/'))
+        .filter(|word| {
+            let file = [".rs", ".toml", ".md"]
+                .iter()
+                .any(|ext| word.len() > ext.len() && word.ends_with(ext));
+            let folder = word.len() > 1
+                && word.ends_with('/')
+                && word[..word.len() - 1]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-/".contains(c));
+            file || folder
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What a candidate reads in a bundle must hold there: no workbook command (`cargo kata
+/// …`, `cargo … -p <package>`), no workbook path, no chapter section the README lacks, no
+/// file that is not in the bundle, no test tool the bundle cannot use.
+#[test]
+fn every_bundle_names_only_commands_files_and_sections_it_has() {
+    let scratch = scratch("names");
+    let forbidden = [
+        "cargo kata",
+        "{{#",
+        "<!-- kata:",
+        "katas/",
+        "solutions/",
+        "checker/",
+        "book/",
+        "theory/",
+        "mutants.toml",
+        "katas.toml",
+        "alternative solution",
+        "reference solution",
+        "The example tests: see", // the placeholder that stood for the inlined examples
+    ];
+    let mut problems = Vec::new();
+    for (kata, folder) in katas() {
+        let dir = bundle_of(&scratch, &kata);
+        let chapter =
+            std::fs::read_to_string(repository().join(format!("book/src/katas/{folder}.md")))
+                .unwrap();
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let present = section_titles(&readme);
+        let missing_sections: Vec<String> = section_titles(&chapter)
+            .into_iter()
+            .filter(|title| !present.contains(title))
+            .collect();
+        assert!(
+            missing_sections.contains(&"For the interviewer".to_owned()),
+            "{kata}: the README must stop before the interviewer's section"
+        );
+        let manifest_table: toml::Table = toml::from_str(&manifest).unwrap();
+        let dev_tokio = manifest_table
+            .get("dev-dependencies")
+            .and_then(|deps| deps.get("tokio"))
+            .and_then(|tokio| tokio.get("features"))
+            .and_then(toml::Value::as_array)
+            .map(|features| {
+                features
+                    .iter()
+                    .filter_map(toml::Value::as_str)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let has_dev = |name: &str| {
+            manifest_table
+                .get("dev-dependencies")
+                .is_some_and(|deps| deps.get(name).is_some())
+        };
+        for (path, text) in all_files(&dir) {
+            let relative = path.strip_prefix(&dir).unwrap().to_owned();
+            let name = relative.display().to_string();
+            let checked = name == "README.md"
+                || name == "Cargo.toml"
+                || path.extension().is_some_and(|ext| ext == "rs");
+            if !checked {
+                continue;
+            }
+            let mut problem = |what: String| problems.push(format!("{kata}: {name}: {what}"));
+            for pattern in forbidden {
+                if text.contains(pattern) {
+                    problem(format!("names `{pattern}`"));
+                }
+            }
+            for title in &missing_sections {
+                // A title of several words is specific enough to count wherever it appears;
+                // a one-word title ("Performance") only as a reference to a section.
+                let references = [
+                    format!("\"{title}\""),
+                    format!("**{title}**"),
+                    format!("[{title}]"),
+                    format!("{title} section"),
+                    format!("section {title}"),
+                ];
+                let named = if title.contains(' ') {
+                    text.to_lowercase().contains(&title.to_lowercase())
+                } else {
+                    references.iter().any(|form| text.contains(form.as_str()))
+                };
+                if named {
+                    problem(format!("names the section \"{title}\", not in the README"));
+                }
+            }
+            for (at, _) in text.match_indices("](#") {
+                let anchor: String = text[at + 3..].chars().take_while(|&c| c != ')').collect();
+                let exists = present.iter().any(|title| {
+                    let slug: String = title
+                        .to_lowercase()
+                        .chars()
+                        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+                        .map(|c| if c == ' ' { '-' } else { c })
+                        .collect();
+                    slug == anchor
+                });
+                if !exists {
+                    problem(format!("links to #{anchor}, not a section of the README"));
+                }
+            }
+            for (at, _) in text.match_indices("cargo ") {
+                let command: String = text[at..]
+                    .chars()
+                    .take_while(|&c| c != '`' && c != '\n')
+                    .collect();
+                if [" -p ", "--package", "--manifest-path", "--workspace"]
+                    .iter()
+                    .any(|flag| command.contains(flag))
+                {
+                    problem(format!("names the workbook command `{command}`"));
+                }
+            }
+            for mentioned in mentioned_paths(&text) {
+                let here = path.parent().unwrap().join(&mentioned);
+                if !dir.join(&mentioned).exists() && !here.exists() {
+                    problem(format!(
+                        "names `{mentioned}`, which the bundle does not have"
+                    ));
+                }
+            }
+            if (text.contains("tokio-test") || text.contains("tokio_test"))
+                && !has_dev("tokio-test")
+            {
+                problem("names tokio-test, which is not a dev-dependency".to_owned());
+            }
+            let paused = text.contains("paused clock") || text.contains("start_paused");
+            if paused
+                && !(dev_tokio.iter().any(|f| f == "test-util")
+                    && dev_tokio.iter().any(|f| f == "time"))
+            {
+                problem(
+                    "names tokio's paused clock, but the dev-dependencies lack tokio's `test-util` and `time`"
+                        .to_owned(),
+                );
+            }
+        }
+        assert!(
+            readme.contains("## The prompt") && readme.contains("## Hints"),
+            "{kata}: the README has the prompt and the hints"
+        );
+        // The chapter's include of the example tests is inlined, not lost.
+        let examples = std::fs::read_to_string(dir.join("tests/examples.rs")).unwrap();
+        let example_fns: Vec<&str> = examples
+            .lines()
+            .filter(|line| line.starts_with("fn ") || line.starts_with("async fn "))
+            .collect();
+        assert!(!example_fns.is_empty(), "{kata}: no example test found");
+        for line in example_fns {
+            assert!(
+                readme.contains(line),
+                "{kata}: the README lacks the example `{line}`"
+            );
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Each bundle's own `cargo test` builds its tests: its manifest, lockfile and sources
+/// stand alone. One target folder serves all ten (kept under `target/` between runs).
+#[test]
+fn every_bundle_builds_its_tests_on_its_own() {
+    let scratch = scratch("builds");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interview-bundles-target");
+    for (kata, _) in katas() {
+        let dir = bundle_of(&scratch, &kata);
+        let output = Command::new(env!("CARGO"))
+            .current_dir(&dir)
+            .args(["test", "--no-run", "--offline", "--quiet"])
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("RUSTFLAGS")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "`cargo test --no-run` in the bundle of {kata} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

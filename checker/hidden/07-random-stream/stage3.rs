@@ -1,6 +1,6 @@
 // Stage 3 — NDJSON across arbitrary chunk boundaries, and a pipeline from a producer to a
 // slow consumer through a bounded buffer: back-pressure, no loss or duplication, errors
-// that stop it, and dropping that stops the producer.
+// on either side that stop it at once, and dropping that stops the producer.
 
 use futures::{Stream, StreamExt};
 use kata_support::{graded, graded_async, proptest_runner};
@@ -275,6 +275,91 @@ async fn an_error_from_the_consumer_stops_the_producer() {
         assert!(
             pulled.load(Ordering::SeqCst) <= 5 + 1 + 3 + 1,
             "the producer kept pulling"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_consumer_error_is_returned_even_when_the_source_stalls() {
+    // A pipeline that waits for both halves to end (`join!` rather than failing fast)
+    // notices the consumer's error only when the source yields again: here, never.
+    graded_async(async {
+        let source = futures::stream::iter((0u32..5).map(Ok::<u32, String>))
+            .chain(futures::stream::pending());
+        let work = pipeline(source, 16, |n: u32| async move {
+            if n == 2 {
+                Err("rejected".to_owned())
+            } else {
+                Ok(())
+            }
+        });
+        // On the paused clock this second passes as soon as every task waits.
+        match tokio::time::timeout(Duration::from_secs(1), work).await {
+            Ok(outcome) => assert_eq!(outcome, Err(PipelineError::Consumer("rejected".to_owned()))),
+            Err(_) => panic!(
+                "the consumer failed, but the pipeline went on waiting for a source that \
+                 stalled: when either side fails, the other stops"
+            ),
+        }
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_source_error_stops_a_slow_consumer_without_draining_the_buffer() {
+    // A pipeline that waits for both halves to end (`join!` rather than failing fast) lets
+    // the consumer work through the whole buffer after the source failed.
+    graded_async(async {
+        const WORK: Duration = Duration::from_millis(100);
+        let failed_at: Arc<std::sync::Mutex<Option<tokio::time::Instant>>> = Arc::default();
+        let f = Arc::clone(&failed_at);
+        let source = futures::stream::iter(0u32..=20).map(move |n| {
+            if n == 20 {
+                *f.lock().unwrap() = Some(tokio::time::Instant::now());
+                Err("disk on fire".to_owned())
+            } else {
+                Ok(n)
+            }
+        });
+        // Each call of the consumer, and whether the source had failed when it was made.
+        let calls: Arc<std::sync::Mutex<Vec<(u32, bool)>>> = Arc::default();
+        let (c, f) = (Arc::clone(&calls), Arc::clone(&failed_at));
+        let outcome = pipeline(source, 4, move |n: u32| {
+            let after_the_error = f.lock().unwrap().is_some();
+            c.lock().unwrap().push((n, after_the_error));
+            async {
+                tokio::time::sleep(WORK).await; // a slow consumer: the buffer fills up
+                Ok(())
+            }
+        })
+        .await;
+        let returned = tokio::time::Instant::now();
+        assert_eq!(
+            outcome,
+            Err(PipelineError::Source("disk on fire".to_owned()))
+        );
+        let failed_at = failed_at
+            .lock()
+            .unwrap()
+            .expect("the source's error was read");
+        let late: Vec<u32> = calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, after)| *after)
+            .map(|(n, _)| *n)
+            .collect();
+        assert!(
+            late.is_empty(),
+            "after the source failed the consumer was still given items {late:?}: when \
+             either side fails, the other stops (the buffered items are not consumed)"
+        );
+        assert!(
+            returned - failed_at <= WORK,
+            "the pipeline returned {:?} after the source failed; the consumer's item under \
+             way takes at most {WORK:?}",
+            returned - failed_at
         );
     })
     .await;

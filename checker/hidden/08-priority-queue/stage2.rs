@@ -237,6 +237,65 @@ async fn clear_of_one_priority_keeps_the_others() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn clear_of_one_priority_spares_the_others_waiting_to_retry() {
+    // Requests waiting out a retry delay kept in one list for all priorities: clearing one
+    // priority cancelled every request waiting to retry.
+    graded_async(async {
+        let all = [Priority::Low, Priority::Medium, Priority::High];
+        for cleared in all {
+            let queue = PriorityQueue::new(config(3, 1));
+            let mut requests = Vec::new();
+            for priority in all {
+                let calls = Arc::new(AtomicUsize::new(0));
+                let (q, c) = (queue.clone(), Arc::clone(&calls));
+                let request = tokio::spawn(async move {
+                    q.add(priority, move || {
+                        let first = c.fetch_add(1, Ordering::SeqCst) == 0;
+                        async move {
+                            if first {
+                                Err("busy".to_owned())
+                            } else {
+                                Ok(priority)
+                            }
+                        }
+                    })
+                    .await
+                });
+                requests.push((priority, calls, request));
+            }
+            tokio::time::sleep(ms(10)).await; // each failed once and waits 100 ms to retry
+            for (priority, calls, _) in &requests {
+                assert_eq!(
+                    calls.load(Ordering::SeqCst),
+                    1,
+                    "the {priority:?} request made its first attempt"
+                );
+            }
+            queue.clear(Some(cleared));
+            for (priority, calls, request) in requests {
+                let outcome = request.await.unwrap();
+                if priority == cleared {
+                    assert_eq!(
+                        outcome,
+                        Err(QueueError::Cleared),
+                        "clear(Some({cleared:?})) cancels the {priority:?} request waiting to retry"
+                    );
+                    assert_eq!(calls.load(Ordering::SeqCst), 1, "a cleared request never runs again");
+                } else {
+                    assert_eq!(
+                        outcome,
+                        Ok(priority),
+                        "clear(Some({cleared:?})) must leave the {priority:?} request waiting to retry alone"
+                    );
+                    assert_eq!(calls.load(Ordering::SeqCst), 2);
+                }
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_concurrency_of_zero_starts_nothing() {
     // The seed's `options.concurrency || 5` turned 0 into 5.
     graded_async(async {

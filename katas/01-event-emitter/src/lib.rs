@@ -18,7 +18,7 @@
 //! ```
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
-//! `cargo test -p event-emitter`, and grade the kata with `cargo kata grade event-emitter`.
+//! `cargo test -p event-emitter`; `cargo kata grade event-emitter` grades the kata.
 //!
 //! # Stages
 //!

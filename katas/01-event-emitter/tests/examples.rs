@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p event-emitter`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade event-emitter`.
+//! The hidden tests go much further; `cargo kata grade event-emitter` runs them.
 
 use event_emitter::EventEmitter;
 use std::cell::RefCell;

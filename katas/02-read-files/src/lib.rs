@@ -23,7 +23,7 @@
 //! ```
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
-//! `cargo test -p read-files`, and grade the kata with `cargo kata grade read-files`.
+//! `cargo test -p read-files`; `cargo kata grade read-files` grades the kata.
 //!
 //! # Stages
 //!

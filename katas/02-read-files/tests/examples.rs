@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p read-files`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade read-files`.
+//! The hidden tests go much further; `cargo kata grade read-files` runs them.
 
 use read_files::read_files_with_limit;
 

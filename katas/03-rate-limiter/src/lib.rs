@@ -22,8 +22,8 @@
 //! versions so that every interleaving of threads calling [`RateLimiter::check`] can be
 //! explored. A lock loom cannot see is a race it cannot find.
 //!
-//! `cargo test -p rate-limiter` runs the examples in `tests/`; `cargo kata grade
-//! rate-limiter` runs the hidden tests.
+//! Every `// TODO:` marks a place to write code. Run the examples with
+//! `cargo test -p rate-limiter`; `cargo kata grade rate-limiter` grades the kata.
 
 use std::hash::Hash;
 use std::marker::PhantomData;

@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p rate-limiter`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade rate-limiter`.
+//! The hidden tests go much further; `cargo kata grade rate-limiter` runs them.
 
 use rate_limiter::{Algorithm, Clock, RateLimitLayer, RateLimiter};
 use std::sync::Arc;

@@ -21,8 +21,8 @@
 //!   temporary name (starting with `.`) in the upload folder; it gets its final name once
 //!   complete and flushed, and before the response is sent.
 //!
-//! `cargo test -p upload` runs the examples in `tests/`; `cargo kata grade upload` runs
-//! the hidden tests.
+//! Every `// TODO:` marks a place to write code. Run the examples with
+//! `cargo test -p upload`; `cargo kata grade upload` grades the kata.
 
 use axum::Router;
 use serde::{Deserialize, Serialize};

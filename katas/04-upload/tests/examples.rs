@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p upload`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade upload`.
+//! The hidden tests go much further; `cargo kata grade upload` runs them.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use upload::{UploadConfig, UploadResponse, router};

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
-//! `cargo test -p worker-pool`, and grade the kata with `cargo kata grade worker-pool`.
+//! `cargo test -p worker-pool`; `cargo kata grade worker-pool` grades the kata.
 //!
 //! # Stages
 //!

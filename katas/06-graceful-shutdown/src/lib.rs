@@ -18,8 +18,8 @@
 //! the hooks are skipped, and the outcome is [`Outcome::Forced`]. Library code never calls
 //! `std::process::exit`: the binary turns the report into an exit code.
 //!
-//! `cargo test -p graceful-shutdown` runs the examples in `tests/`; `cargo kata grade
-//! graceful-shutdown` runs the hidden tests.
+//! Every `// TODO:` marks a place to write code. Run the examples with
+//! `cargo test -p graceful-shutdown`; `cargo kata grade graceful-shutdown` grades the kata.
 
 use axum::Router;
 use std::future::Future;

@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p graceful-shutdown`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade graceful-shutdown`.
+//! The hidden tests go much further; `cargo kata grade graceful-shutdown` runs them.
 
 use graceful_shutdown::{Outcome, ServeConfig, Shutdown, readiness, serve};
 use std::sync::{Arc, Mutex};

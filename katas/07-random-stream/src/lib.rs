@@ -24,7 +24,7 @@
 //! ```
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
-//! `cargo test -p random-stream`, and grade the kata with `cargo kata grade random-stream`.
+//! `cargo test -p random-stream`; `cargo kata grade random-stream` grades the kata.
 //!
 //! # Stages
 //!
@@ -216,6 +216,11 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for PipelineError<E> {}
 ///
 /// When the buffer is full the producer waits (and stops polling `source`); when either
 /// side fails, the other stops; when the returned future is dropped, both stop.
+///
+/// The first error, from either side, ends the pipeline at once. After a consumer error
+/// it does not wait for the source to yield again (it may never do so). After a source
+/// error the items still in the buffer are dropped, not consumed; a call of `consume`
+/// already under way may be finished or dropped.
 ///
 /// # Errors
 ///

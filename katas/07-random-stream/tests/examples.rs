@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p random-stream`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade random-stream`.
+//! The hidden tests go much further; `cargo kata grade random-stream` runs them.
 
 use futures::StreamExt;
 use random_stream::{NdjsonDecoder, RandomNumbers, encode, filter};

@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
-//! `cargo test -p priority-queue`, and grade the kata with `cargo kata grade priority-queue`.
+//! `cargo test -p priority-queue`; `cargo kata grade priority-queue` grades the kata.
 //!
 //! # Stages
 //!

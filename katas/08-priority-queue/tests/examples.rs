@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p priority-queue`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade priority-queue`.
+//! The hidden tests go much further; `cargo kata grade priority-queue` runs them.
 
 use priority_queue::{Config, Priority, PriorityQueue, QueueError};
 use std::time::Duration;

@@ -25,7 +25,7 @@
 //! `*/5` only every fifth).
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
-//! `cargo test -p scheduler`, and grade the kata with `cargo kata grade scheduler`.
+//! `cargo test -p scheduler`; `cargo kata grade scheduler` grades the kata.
 //!
 //! # Stages
 //!

@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p scheduler`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade scheduler`.
+//! The hidden tests go much further; `cargo kata grade scheduler` runs them.
 
 use chrono::NaiveDate;
 use scheduler::{Schedule, Scheduler, Trigger};

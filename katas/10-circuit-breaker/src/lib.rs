@@ -23,7 +23,7 @@
 //! ```
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
-//! `cargo test -p circuit-breaker`, and grade the kata with `cargo kata grade circuit-breaker`.
+//! `cargo test -p circuit-breaker`; `cargo kata grade circuit-breaker` grades the kata.
 //!
 //! # Stages
 //!

@@ -1,6 +1,6 @@
 //! Example tests from the kata's prompt. They fail with "not yet implemented" until you
 //! fill in the `todo!()`s; run them with `cargo test -p circuit-breaker`.
-//! The hidden tests that grade the kata go much further: `cargo kata grade circuit-breaker`.
+//! The hidden tests go much further; `cargo kata grade circuit-breaker` runs them.
 
 use circuit_breaker::{BreakerError, CircuitBreaker, Config, State};
 

@@ -287,6 +287,11 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for PipelineError<E> {}
 /// buffer is full the producer waits (and stops polling `source`); when either side fails,
 /// the other stops; when the future is dropped, both stop. Nothing is spawned.
 ///
+/// The first error, from either side, ends the pipeline at once. After a consumer error
+/// it does not wait for the source to yield again (it may never do so). After a source
+/// error the items still in the buffer are dropped, not consumed; a call of `consume`
+/// already under way may be finished or dropped.
+///
 /// # Errors
 ///
 /// [`PipelineError::ZeroCapacity`] for a capacity of 0; the first error of the source or
