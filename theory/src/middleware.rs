@@ -1,6 +1,7 @@
 //! Chapter "Middleware": tower's `Layer` and `Service`, the order of a stack in tower and in
-//! axum 0.8, readiness passed through a layer, and a retry layer calling its inner service
-//! more than once for one request.
+//! axum 0.8, readiness passed through a layer, a retry layer calling its inner service
+//! more than once for one request, and a concurrency limit that is per route or shared
+//! depending on where its state is created.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -182,6 +183,38 @@ pub async fn retried(failures: usize, retries: usize) -> (Result<String, String>
 }
 // ANCHOR_END: retry
 
+// ANCHOR: load_shedding
+/// WRONG as a limit for the service: axum's `Router::layer` calls `Layer::layer` once for
+/// every route and every method of a route, and `ConcurrencyLimitLayer` creates its
+/// semaphore in `layer()`, so each of them gets a limit of `max` of its own.
+pub fn limit_per_route(router: axum::Router, max: usize) -> axum::Router {
+    router.layer(tower::limit::ConcurrencyLimitLayer::new(max))
+}
+
+/// Right: `GlobalConcurrencyLimitLayer` creates its semaphore when the layer is built, and
+/// every service it wraps shares it. (Wrapping the whole `Router` in one
+/// `ConcurrencyLimit`, outside `Router::layer`, works too.)
+pub fn limit_shared(router: axum::Router, max: usize) -> axum::Router {
+    router.layer(tower::limit::GlobalConcurrencyLimitLayer::new(max))
+}
+
+/// Load shedding for the whole service: with `max` requests in flight, the next one is
+/// answered 503 at once instead of waiting for a slot. The limit says "not ready",
+/// `LoadShed` turns that into an error, and `HandleErrorLayer` turns the error into a
+/// response, as axum requires.
+pub fn shed_load(router: axum::Router, max: usize) -> axum::Router {
+    use axum::{BoxError, error_handling::HandleErrorLayer, http::StatusCode};
+    router.layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(|_: BoxError| async {
+                StatusCode::SERVICE_UNAVAILABLE
+            }))
+            .layer(tower::load_shed::LoadShedLayer::new())
+            .layer(tower::limit::GlobalConcurrencyLimitLayer::new(max)),
+    )
+}
+// ANCHOR_END: load_shedding
+
 /// A service that is not ready until `open` is set, for the back-pressure test.
 #[derive(Clone)]
 pub struct Gate {
@@ -257,6 +290,124 @@ mod tests {
             ["auth in", "auth out"],
             "only /early passed the layer"
         );
+    }
+
+    /// Two routes, `/a` (GET) and `/b` (GET and POST), whose handlers count the requests
+    /// that reach them and then never finish: each one keeps its slot of a limit.
+    fn slow_routes(entered: &Arc<AtomicUsize>) -> axum::Router {
+        use axum::routing::get;
+        let handler = |entered: Arc<AtomicUsize>| {
+            move || {
+                let entered = entered.clone();
+                async move {
+                    entered.fetch_add(1, Ordering::SeqCst);
+                    std::future::pending::<()>().await
+                }
+            }
+        };
+        axum::Router::new()
+            .route("/a", get(handler(entered.clone())))
+            .route(
+                "/b",
+                get(handler(entered.clone())).post(handler(entered.clone())),
+            )
+    }
+
+    type Pending = BoxFuture<'static, Result<axum::response::Response, Infallible>>;
+
+    /// Starts one request per `(method, path)` on `app` and polls each of them until it
+    /// waits (a handler that never finishes, or a full limit). No clock, no runtime: a
+    /// request either got through the limit to its handler or it did not.
+    fn start<S>(app: &S, requests: &[(&str, &str)]) -> Vec<Pending>
+    where
+        S: Service<
+                axum::http::Request<axum::body::Body>,
+                Response = axum::response::Response,
+                Error = Infallible,
+            > + Clone
+            + Send
+            + 'static,
+        S::Future: Send,
+    {
+        let mut started: Vec<Pending> = requests
+            .iter()
+            .map(|&(method, path)| {
+                let request = axum::http::Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                Box::pin(app.clone().oneshot(request)) as Pending
+            })
+            .collect();
+        poll_all(&mut started);
+        started
+    }
+
+    /// Polls every request a few times, asserting that none of them has finished.
+    fn poll_all(requests: &mut [Pending]) {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        for _ in 0..3 {
+            for request in requests.iter_mut() {
+                assert!(request.as_mut().poll(&mut cx).is_pending());
+            }
+        }
+    }
+
+    const THREE_REQUESTS: [(&str, &str); 3] = [("GET", "/a"), ("GET", "/b"), ("POST", "/b")];
+
+    #[test]
+    fn a_concurrency_limit_under_router_layer_is_per_route() {
+        let entered = Arc::new(AtomicUsize::new(0));
+        let app = limit_per_route(slow_routes(&entered), 1);
+        let _requests = start(&app, &THREE_REQUESTS);
+        assert_eq!(
+            entered.load(Ordering::SeqCst),
+            3,
+            "a limit of 1, yet GET /a, GET /b and POST /b all reached their handlers"
+        );
+    }
+
+    #[test]
+    fn a_shared_semaphore_limits_the_whole_router() {
+        let entered = Arc::new(AtomicUsize::new(0));
+        let app = limit_shared(slow_routes(&entered), 1);
+        let mut requests = start(&app, &THREE_REQUESTS);
+        assert_eq!(entered.load(Ordering::SeqCst), 1, "one request at a time");
+        // The first request goes away (its client hung up), and its permit with it.
+        drop(requests.remove(0));
+        poll_all(&mut requests);
+        assert_eq!(
+            entered.load(Ordering::SeqCst),
+            2,
+            "the slot the first request held went to the next one"
+        );
+
+        // The other right answer: one limit around the whole router, outside Router::layer.
+        let entered = Arc::new(AtomicUsize::new(0));
+        let app = ServiceBuilder::new()
+            .concurrency_limit(1)
+            .service(slow_routes(&entered));
+        let _requests = start(&app, &THREE_REQUESTS);
+        assert_eq!(entered.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn load_shedding_answers_503_when_the_service_is_full() {
+        let entered = Arc::new(AtomicUsize::new(0));
+        let app = shed_load(slow_routes(&entered), 1);
+        let _first = start(&app, &[("GET", "/a")]);
+        let request = axum::http::Request::post("/b")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app
+            .clone()
+            .oneshot(request)
+            .now_or_never()
+            .expect("answered at once, not queued")
+            .unwrap();
+        assert_eq!(response.status(), 503, "another route, the same limit");
+        assert_eq!(entered.load(Ordering::SeqCst), 1);
     }
 
     #[test]

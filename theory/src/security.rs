@@ -243,9 +243,9 @@ fn over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// NOT ENOUGH: axum's `DefaultBodyLimit` (2 MiB unless changed) only applies to the
-/// extractors that buffer (`Bytes`, `String`, `Json`, `Form`); a handler reading `Body`
-/// itself sees the whole stream.
+/// NOT ENOUGH: axum's `DefaultBodyLimit` (2 MiB unless changed) only applies to axum's
+/// body extractors (`Bytes`, `String`, `Json`, `Form`, and the streaming `Multipart`); a
+/// handler reading `Body` itself sees the whole stream.
 pub fn with_default_limit(limit: usize) -> axum::Router {
     uploads().layer(axum::extract::DefaultBodyLimit::max(limit))
 }
