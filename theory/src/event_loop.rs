@@ -57,6 +57,56 @@ pub fn starts_before_the_spawner_yields(runtime: &Runtime, patience: Duration) -
 }
 // ANCHOR_END: spawn_start
 
+// ANCHOR: spawn_from_a_task
+/// Who reported first to a task that spawned a `child` and then blocked its worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstReport {
+    /// The child task spawned by the blocked task.
+    Child,
+    /// A probe task spawned later, from outside the workers, and run by an idle worker.
+    Probe,
+    /// Nobody, within the patience: no worker was free to run anything.
+    Nobody,
+}
+
+/// A task running on a worker spawns a `child`, then blocks its worker (a std channel, no
+/// `.await`) until someone reports. Once the child is spawned, `block_on` (not a worker)
+/// spawns a `probe`, which an idle worker runs at once. Returns who reported first, and who
+/// reported after the blocked task yielded (by awaiting the child).
+pub fn first_report_to_a_spawning_task(
+    runtime: &Runtime,
+    patience: Duration,
+) -> (FirstReport, Option<FirstReport>) {
+    runtime.block_on(async {
+        let (report, reports) = std::sync::mpsc::channel();
+        let (spawned, child_spawned) = tokio::sync::oneshot::channel::<()>();
+        let probe_report = report.clone();
+        let spawner = tokio::spawn(async move {
+            let child = tokio::spawn({
+                let report = report.clone();
+                async move {
+                    let _ = report.send(FirstReport::Child);
+                }
+            });
+            let _ = spawned.send(()); // wakes `block_on`, which spawns the probe
+            // Blocks this worker: the task does not return `Pending` here.
+            let first = reports
+                .recv_timeout(patience)
+                .unwrap_or(FirstReport::Nobody);
+            child.await.unwrap(); // the spawner yields at last
+            (first, reports.try_recv().ok())
+        });
+        child_spawned.await.unwrap();
+        let probe = tokio::spawn(async move {
+            let _ = probe_report.send(FirstReport::Probe);
+        });
+        let reported = spawner.await.unwrap();
+        probe.await.unwrap();
+        reported
+    })
+}
+// ANCHOR_END: spawn_from_a_task
+
 // ANCHOR: ready_await
 /// On a current-thread runtime: spawns a task, then awaits `rounds` futures that are
 /// already complete. Returns whether the task ran during those awaits.
@@ -77,14 +127,13 @@ pub async fn ready_awaits_let_others_run(rounds: usize) -> bool {
 
 // ANCHOR: blocking
 /// One task blocks its thread: it waits up to `block` on a std channel (no `.await`) for a
-/// reply from another task, which can only reply once it is woken and polled — and it is
-/// woken from outside, while the wait is under way. Returns whether the other task ran
-/// during the block.
+/// reply from another task, which can only reply once it is woken and polled. A plain thread
+/// outside the runtime wakes it while the wait is under way. Returns whether the other task
+/// ran during the block.
 pub fn runs_while_a_task_blocks(runtime: &Runtime, block: Duration) -> bool {
     runtime.block_on(async {
         let (go, wait_for_go) = tokio::sync::oneshot::channel::<()>();
         let (reply, replied) = std::sync::mpsc::channel::<()>();
-        let (blocking, is_blocking) = tokio::sync::oneshot::channel::<()>();
         let (waiting, is_waiting) = tokio::sync::oneshot::channel::<()>();
         let other = tokio::spawn(async move {
             let _ = waiting.send(());
@@ -93,15 +142,23 @@ pub fn runs_while_a_task_blocks(runtime: &Runtime, block: Duration) -> bool {
             }
         });
         is_waiting.await.unwrap(); // `other` now waits for `go`, on no run queue
+        let (blocking, is_blocking) = std::sync::mpsc::channel::<()>();
+        let (woken, has_woken) = std::sync::mpsc::channel::<()>();
+        let waker = std::thread::spawn(move || {
+            if is_blocking.recv().is_ok() {
+                let _ = go.send(()); // wakes `other`: can any thread poll it now?
+                let _ = woken.send(());
+            }
+        });
         let blocker = tokio::spawn(async move {
+            // Blocking calls: this task does not return `Pending`, so its thread polls
+            // nothing else until they return.
             let _ = blocking.send(());
-            // A blocking call: this task does not return `Pending`, so its thread polls
-            // nothing else until the call returns.
+            let _ = has_woken.recv(); // `other` is on a run queue from here on
             replied.recv_timeout(block).is_ok()
         });
-        is_blocking.await.unwrap();
-        let _ = go.send(()); // wakes `other`: can any thread poll it now?
         let ran = blocker.await.unwrap();
+        waker.join().unwrap();
         other.await.unwrap();
         ran
     })
@@ -179,11 +236,22 @@ mod tests {
     fn a_spawned_task_waits_for_the_spawner_on_one_thread_but_not_on_many() {
         assert!(
             starts_before_the_spawner_yields(&multi_thread(2), PATIENCE),
-            "multi-threaded: a worker starts the task while the spawner is still running"
+            "multi-threaded, spawned from block_on (not a worker): an idle worker starts it at once"
         );
         assert!(
             !starts_before_the_spawner_yields(&current_thread(), Duration::ZERO),
             "current-thread: the task cannot start before the spawner yields"
+        );
+    }
+
+    #[test]
+    fn a_task_spawned_by_a_task_waits_for_its_spawner_to_yield() {
+        // The child goes to the spawning worker's LIFO slot, which no other worker may steal,
+        // and nobody is notified: the idle worker runs the later probe, never the child.
+        assert_eq!(
+            first_report_to_a_spawning_task(&multi_thread(2), PATIENCE),
+            (FirstReport::Probe, Some(FirstReport::Child)),
+            "multi-threaded: the child starts only once its spawner yields"
         );
     }
 

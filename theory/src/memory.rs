@@ -73,7 +73,8 @@ pub fn make_pair() -> bool {
 pub enum Handle {
     /// `drop(join_handle)`: detaches the task; it keeps running.
     Drop,
-    /// `join_handle.abort()`: cancels it at its next `.await`.
+    /// `join_handle.abort()`: cancels it the next time it yields (returns `Pending`), or when
+    /// the scheduler next reaches it if it is idle or has not started yet.
     Abort,
     /// The task was spawned on a `JoinSet`, and the set is dropped: it aborts its tasks.
     DropJoinSet,

@@ -104,11 +104,12 @@ pub async fn copy_then_read_to_eof(data: &[u8]) -> (bool, bool) {
 // ANCHOR_END: copy
 
 // ANCHOR: lazy
-/// Counts how many items each kind of stream has produced before anyone polls it. A
-/// stream whose work happens in `poll_next` (here `futures::stream::unfold`) is lazy; a
-/// stream fed by a spawned task through an unbounded channel is not: the task produces on
-/// its own schedule, whatever the consumer does.
-pub async fn produced_before_the_first_poll(items: usize) -> (usize, usize) {
+/// Counts how many items each kind of stream has produced while nobody polls it. A stream
+/// whose work happens in `poll_next` (here `futures::stream::unfold`) is lazy; a stream fed
+/// by a spawned task through a channel is not: the task produces on its own schedule, and
+/// only the channel's `capacity` stops it. Run it with tokio's paused clock: the `sleep`
+/// below ends only once every task is waiting, so the producer has gone as far as it can.
+pub async fn produced_before_the_first_poll(items: usize, capacity: usize) -> (usize, usize) {
     use futures::StreamExt;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -124,24 +125,27 @@ pub async fn produced_before_the_first_poll(items: usize) -> (usize, usize) {
         }
     });
 
-    let eager_count = Arc::new(AtomicUsize::new(0));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let counter = eager_count.clone();
+    let sent_count = Arc::new(AtomicUsize::new(0));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<usize>(capacity);
+    let counter = sent_count.clone();
     let producer = tokio::spawn(async move {
         for i in 0..items {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let _ = tx.send(i);
+            if tx.send(i).await.is_err() {
+                break;
+            }
+            counter.fetch_add(1, Ordering::SeqCst); // counts what the channel accepted
         }
     });
     let eager = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
 
-    producer.await.unwrap(); // the consumer is busy elsewhere; the producer is not
+    tokio::time::sleep(Duration::from_secs(1)).await; // the consumer is busy elsewhere
     let before = (
         lazy_count.load(Ordering::SeqCst),
-        eager_count.load(Ordering::SeqCst),
+        sent_count.load(Ordering::SeqCst),
     );
     assert_eq!(lazy.count().await, items);
     assert_eq!(eager.count().await, items);
+    producer.await.unwrap();
     before
 }
 // ANCHOR_END: lazy
@@ -186,8 +190,12 @@ mod tests {
         );
     }
 
-    #[tokio::test(flavor = "current_thread")]
+    #[tokio::test(start_paused = true)]
     async fn only_a_stream_that_produces_in_poll_next_is_lazy() {
-        assert_eq!(produced_before_the_first_poll(50).await, (0, 50));
+        assert_eq!(
+            produced_before_the_first_poll(50, 8).await,
+            (0, 8),
+            "unfold: nothing; channel-fed: as much as the bound lets through"
+        );
     }
 }

@@ -13,10 +13,12 @@ pub enum WaitOn {
 }
 
 /// A task sends on a std channel; the runtime's only thread waits for it with a blocking
-/// `recv_timeout`. Inline, the waiting blocks the very thread the sender needs, so it times
-/// out; inside `spawn_blocking`, the wait runs on another thread and the sender gets to run.
-/// Returns whether the value arrived, and whether the sender task ended without a panic.
-pub async fn blocking_wait(wait_on: WaitOn) -> (bool, bool) {
+/// `recv_timeout(patience)`. Inline, the waiting blocks the very thread the sender needs, so
+/// it times out whatever `patience` is; inside `spawn_blocking`, the wait runs on another
+/// thread, the sender gets to run, and the wait ends as soon as the value arrives (`patience`
+/// only runs out if it never does). Returns whether the value arrived, and whether the sender
+/// task ended without a panic.
+pub async fn blocking_wait(wait_on: WaitOn, patience: Duration) -> (bool, bool) {
     let (tx, rx) = std::sync::mpsc::channel::<u32>();
     let sender = tokio::spawn(async move {
         // The receiver may be gone by the time this runs (after a timeout): that is not a
@@ -25,7 +27,7 @@ pub async fn blocking_wait(wait_on: WaitOn) -> (bool, bool) {
     });
     let wait = move || {
         let rx = rx; // owned by the closure: the receiver is dropped when the wait ends
-        rx.recv_timeout(Duration::from_millis(200)).is_ok()
+        rx.recv_timeout(patience).is_ok()
     };
     let received = match wait_on {
         WaitOn::BlockingPool => tokio::task::spawn_blocking(wait).await.unwrap(),
@@ -70,13 +72,17 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn blocking_the_runtime_thread_starves_its_tasks() {
+        // Inline, `false` does not depend on the patience (the sender cannot run during the
+        // wait); on the blocking pool the value ends the wait at once, and the ten seconds
+        // are only spent if the claim is broken. Neither result depends on how fast a
+        // thread starts.
         assert_eq!(
-            blocking_wait(WaitOn::RuntimeThread).await,
+            blocking_wait(WaitOn::RuntimeThread, Duration::from_millis(200)).await,
             (false, true),
             "inline: the sender never ran during the wait (and did not panic later)"
         );
         assert_eq!(
-            blocking_wait(WaitOn::BlockingPool).await,
+            blocking_wait(WaitOn::BlockingPool, Duration::from_secs(10)).await,
             (true, true),
             "spawn_blocking: the sender ran"
         );
