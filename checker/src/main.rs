@@ -220,7 +220,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let options = verify::VerifyOptions {
                 use_cache: !no_cache,
             };
-            let checks = verify::verify(&root, &selected, options)?;
+            let checks = verify::verify(&root, &manifest, &selected, options)?;
             match format {
                 Format::Human => print!("{}", verify::render(&checks)),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&checks)?),

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::cache::{self, Inputs, Store};
 use crate::grade::{self, Attempt, Options, Plan};
 use crate::harness::{Harness, SlotSpec, Sources, read_sources};
-use crate::manifest::Kata;
+use crate::manifest::{Kata, Manifest};
 use crate::mutants;
 use crate::report::{KataReport, percent};
 
@@ -185,7 +185,12 @@ impl KataPlan<'_> {
 /// `options.use_cache`), the others graded together in one build (so cargo schedules all
 /// of it across the cores, and the dependencies are built with the same features as for
 /// `cargo kata`). Progress goes to standard error.
-pub fn verify(root: &Path, katas: &[&Kata], options: VerifyOptions) -> Result<Vec<KataCheck>> {
+pub fn verify(
+    root: &Path,
+    manifest: &Manifest,
+    katas: &[&Kata],
+    options: VerifyOptions,
+) -> Result<Vec<KataCheck>> {
     let store = Store::new(root);
     let workspace = cache::workspace_files(root)?;
     let environment = cache::environment(root)?;
@@ -244,6 +249,7 @@ pub fn verify(root: &Path, katas: &[&Kata], options: VerifyOptions) -> Result<Ve
                         .cloned()
                         .into_iter()
                         .collect(),
+                    build_only: false,
                 },
                 _ => Plan::default(),
             });
@@ -266,6 +272,26 @@ pub fn verify(root: &Path, katas: &[&Kata], options: VerifyOptions) -> Result<Ve
         .iter()
         .map(|(index, _)| katas[*index].limits.build_seconds)
         .sum();
+    // Every other kata's skeleton is built too (not run), so that the dependencies are
+    // built with the features of all katas, as for the whole self-check and `cargo
+    // kata`: grading one kata must not build tokio and all above it once more.
+    for kata in &manifest.katas {
+        if !graded.iter().any(|(index, _)| katas[*index].id == kata.id) {
+            let skeleton = kata.skeleton_dir(root);
+            attempts.push(Attempt {
+                spec: SlotSpec {
+                    kata,
+                    variant: "skeleton".into(),
+                    sources: read_sources(&skeleton)?,
+                },
+                label: relative(root, &skeleton),
+            });
+            plans.push(Plan {
+                build_only: true,
+                ..Plan::default()
+            });
+        }
+    }
     let grading = Options {
         compile_timings: true,
         build_time_limit: Some(build_limit),
