@@ -486,6 +486,11 @@ impl Harness {
             })
         });
         let mut build = Build::default();
+        // Without a terminal (a log, a test), a long build (the self-check's) says where it
+        // is every half minute; on one, cargo's own progress bar does.
+        let packages: usize = slots.iter().map(|s| s.packages.len()).sum();
+        let log_progress = !show_progress && packages > 20;
+        let mut last_line = Instant::now();
         let stdout = child.stdout.take().context("cargo's stdout")?;
         for line in BufReader::new(stdout).lines() {
             let line = line.context("failed to read cargo's output")?;
@@ -507,6 +512,13 @@ impl Harness {
                         && message.target.is_some_and(|t| t.name == "hidden")
                     {
                         build.executables.insert(package, exe);
+                        if log_progress && last_line.elapsed() >= Duration::from_secs(30) {
+                            last_line = Instant::now();
+                            eprintln!(
+                                "  building: {}/{packages} test binaries ready",
+                                build.executables.len()
+                            );
+                        }
                     }
                 }
                 "compiler-message" => {
