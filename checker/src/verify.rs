@@ -7,8 +7,9 @@
 //! it last time runs first. A sound kata's verdict is kept in [`crate::cache`], keyed by a
 //! hash of everything it depends on, and served again while that key holds.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,10 @@ pub struct KataPlan<'k> {
     problems: Vec<String>,
     /// `solutions/<kata>/mutants.toml` as read (descriptions and origins are reported).
     mutants_file: Vec<u8>,
+    /// Every file of `checker/hidden/<kata>/` on disk (the tests graded are the ones
+    /// embedded in the checker, which are hashed too; a fixture a test might read at run
+    /// time is covered by these).
+    hidden_folder: BTreeMap<PathBuf, Vec<u8>>,
 }
 
 /// How `verify` runs.
@@ -123,6 +128,14 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata) -> Result<KataPlan<'k>> {
         variants: Vec::new(),
         problems: Vec::new(),
         mutants_file: std::fs::read(solution_dir.join("mutants.toml")).unwrap_or_default(),
+        hidden_folder: {
+            let folder = root.join("checker").join("hidden").join(&kata.dir);
+            if folder.is_dir() {
+                cache::tree(&folder)?
+            } else {
+                BTreeMap::new()
+            }
+        },
     };
     plan.variants.push(Variant {
         variant: "skeleton".into(),
@@ -173,6 +186,7 @@ impl KataPlan<'_> {
             inputs.insert(format!("hidden:{name}"), text.as_bytes());
         }
         inputs.insert("mutants.toml", self.mutants_file.clone());
+        inputs.insert_files("hidden-folder", &self.hidden_folder);
         for variant in &self.variants {
             inputs.insert_files(&format!("variant:{}", variant.variant), &variant.sources);
         }
@@ -598,8 +612,6 @@ pub fn render(checks: &[KataCheck]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::path::PathBuf;
 
     use super::*;
     use crate::cache::{environment, key};
@@ -614,6 +626,7 @@ mod tests {
             PathBuf::from("support"),
             Path::new("katas").join(&kata.dir),
             Path::new("solutions").join(&kata.dir),
+            Path::new("checker/hidden").join(&kata.dir),
         ];
         for folder in folders {
             for (file, bytes) in cache::tree(&repository.join(&folder)).unwrap() {
@@ -654,7 +667,13 @@ mod tests {
         let mutants = std::fs::read_to_string(root.join(&solution).join("mutants.toml")).unwrap();
         let first_edit = mutants.find("replace = ").expect("a mutant with an edit") + 10;
         // (file, where in it): each is graded, so each must re-verify the kata.
-        let inputs: [(PathBuf, usize); 8] = [
+        let inputs: [(PathBuf, usize); 9] = [
+            (
+                Path::new("checker/hidden")
+                    .join(&kata.dir)
+                    .join("stage1.rs"),
+                0,
+            ),
             (Path::new("katas").join(&kata.dir).join("src/lib.rs"), 0),
             (solution.join("src/lib.rs"), 0),
             (solution.join("src/sync.rs"), 0),
