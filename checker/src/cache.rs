@@ -5,7 +5,7 @@
 //! A verdict is served only when the key of the inputs about to be graded equals the key
 //! it was stored under, and only sound verdicts are stored: a kata with a problem is always
 //! graded again. The key covers, per kata: the manifest entry, the hidden tests and
-//! fixtures, every graded variant's sources (skeleton, solution, each mutant as applied,
+//! (embedded, and the folder on disk), every graded variant's sources (skeleton, solution, each mutant as applied,
 //! each alternative as laid over the solution) and `mutants.toml` itself; and for every
 //! kata: the support crate, the root `Cargo.toml` and `Cargo.lock`, the checker's own
 //! sources, the toolchain (`rustc -vV`, `cargo -V`) and the settings that reach the tests
