@@ -5,11 +5,11 @@
 //! A verdict is served only when the key of the inputs about to be graded equals the key
 //! it was stored under, and only sound verdicts are stored: a kata with a problem is always
 //! graded again. The key covers, per kata: the manifest entry, the hidden tests and
-//! (embedded, and the folder on disk), every graded variant's sources (skeleton, solution, each mutant as applied,
-//! each alternative as laid over the solution) and `mutants.toml` itself; and for every
-//! kata: the support crate, the root `Cargo.toml` and `Cargo.lock`, the checker's own
-//! sources, the toolchain (`rustc -vV`, `cargo -V`) and the settings that reach the tests
-//! (`LOOM_MAX_PREEMPTIONS`, network isolation).
+//! fixtures (embedded, and the folder on disk), every graded variant's sources (skeleton,
+//! solution, each mutant as applied, each alternative as laid over the solution) and
+//! `mutants.toml` itself; and for every kata: the support crate, the root `Cargo.toml`
+//! and `Cargo.lock`, the checker's own sources, the toolchain (`rustc -vV`, `cargo -V`)
+//! and the settings that reach the tests (`LOOM_MAX_PREEMPTIONS`, network isolation).
 
 use std::collections::BTreeMap;
 use std::fs;
