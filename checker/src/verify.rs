@@ -281,11 +281,8 @@ pub fn verify(
         graded.push((index, KataCheck::new(kata, plan.problems)));
     }
     // The build time limit is there to stop a learner's endless constant; one build of
-    // many katas gets the sum of theirs.
-    let build_limit = graded
-        .iter()
-        .map(|(index, _)| katas[*index].limits.build_seconds)
-        .sum();
+    // every kata (graded, or its skeleton only) gets the sum of theirs.
+    let build_limit = manifest.katas.iter().map(|k| k.limits.build_seconds).sum();
     // Every other kata's skeleton is built too (not run), so that the dependencies are
     // built with the features of all katas, as for the whole self-check and `cargo
     // kata`: grading one kata must not build tokio and all above it once more.
