@@ -168,14 +168,23 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
-    /// Self-check the workbook: every skeleton compiles and scores 0, every solution scores
-    /// 100%, and every mutant is caught by at least one hidden test.
+    /// Self-check the workbook: every skeleton compiles and scores 0, every solution and
+    /// alternative scores 100%, and every mutant is caught by at least one hidden test.
+    ///
+    /// A sound kata's verdict is kept in target/kata-verify/, keyed by a hash of everything
+    /// it depends on (its skeleton, solution, mutants, alternatives, hidden tests and
+    /// manifest entry, the support crate, the root Cargo.toml and Cargo.lock, the checker
+    /// and the toolchain); it is served again until one byte of those changes. A mutant's
+    /// tests stop at the first one that fails; the one that caught it last time runs first.
     Verify {
         /// Only these katas [default: all].
         katas: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Grade every kata, even those whose verdict is in the cache.
+        #[arg(long)]
+        no_cache: bool,
     },
 }
 

@@ -5,14 +5,14 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
 use crate::harness::{Build, Harness, Slot, SlotSpec};
 use crate::manifest::{Kata, Limits};
 use crate::report::{KataReport, StageReport, TestReport, round1};
-use crate::runner::{self, Outcome, Run};
+use crate::runner::{self, Outcome, Run, Stop};
 
 /// One variant to grade, and how to name it in the report.
 #[derive(Debug)]
@@ -30,6 +30,39 @@ pub struct Options {
     pub time_limit: Option<u64>,
     /// Overrides the katas' build time limit (seconds).
     pub build_time_limit: Option<u64>,
+    /// Read the compiler time of each attempt from cargo's `--timings` report
+    /// ([`Timings::compile`]).
+    pub compile_timings: bool,
+}
+
+/// How the tests of one attempt are run.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Stop at the first test that does not pass: its other tests are not started, and
+    /// those running are killed (reported as `stopped`). For the self-check's mutants,
+    /// whose verdict is decided by one failing test.
+    pub stop_at_first_failure: bool,
+    /// Tests to start before the others, in this order (the self-check puts first the
+    /// test that caught a mutant last time). Unknown names are ignored.
+    pub first: Vec<String>,
+    /// Build the attempt but run none of its tests (its report has no tests). Cargo
+    /// unifies the dependencies' features over the packages of one build, so the
+    /// self-check builds every kata's skeleton beside the katas it grades: the
+    /// dependencies then come out the same whichever katas are graded.
+    pub build_only: bool,
+}
+
+/// Where a grading's time went.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Writing the slots and building them (wall clock).
+    pub build: Duration,
+    /// Running the tests (wall clock).
+    pub tests: Duration,
+    /// Compiler seconds per attempt (its packages), with [`Options::compile_timings`].
+    pub compile: Vec<f64>,
+    /// Compiler seconds spent on dependencies, with [`Options::compile_timings`].
+    pub dependencies: f64,
 }
 
 /// One test process to run.
@@ -48,9 +81,20 @@ pub fn grade(
     attempts: &[Attempt<'_>],
     options: Options,
 ) -> Result<Vec<KataReport>> {
+    Ok(grade_planned(harness, attempts, options, &[])?.0)
+}
+
+/// Like [`grade`], with a [`Plan`] per attempt (`plans[i]` for `attempts[i]`; missing ones
+/// are the default: every test runs), and where the time went.
+pub fn grade_planned(
+    harness: &Harness,
+    attempts: &[Attempt<'_>],
+    options: Options,
+    plans: &[Plan],
+) -> Result<(Vec<KataReport>, Timings)> {
     // `KATA_TIMINGS=1` prints where a grading's time goes (for `cargo kata bench` work).
     let timings = std::env::var_os("KATA_TIMINGS").is_some();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let slots: Vec<Slot> = attempts
         .iter()
         .map(|a| harness.prepare(&a.spec))
@@ -66,11 +110,15 @@ pub fn grade(
     let build = harness.build(
         &slots.iter().collect::<Vec<_>>(),
         Duration::from_secs(build_limit),
+        options.compile_timings,
     )?;
     let built = started.elapsed();
 
     let mut jobs = Vec::new();
     for (index, (attempt, slot)) in attempts.iter().zip(&slots).enumerate() {
+        if plans.get(index).is_some_and(|p| p.build_only) {
+            continue;
+        }
         let kata = attempt.spec.kata;
         for (stage, name) in kata.expected_tests() {
             let package = slot
@@ -92,7 +140,31 @@ pub fn grade(
     let build_failure = build
         .timeout_message()
         .unwrap_or_else(|| "the hidden tests could not be built against this attempt".into());
-    let runs = run_all(harness, &jobs, &build_failure)?;
+    let default_plan = Plan::default();
+    let plan_of = |attempt: usize| plans.get(attempt).unwrap_or(&default_plan);
+    let stops: Vec<Option<Stop>> = (0..attempts.len())
+        .map(|a| plan_of(a).stop_at_first_failure.then(Stop::new).transpose())
+        .collect::<Result<_>>()?;
+    let order = schedule(&jobs, plan_of);
+    let runs = run_all(harness, &jobs, &order, &stops, &build_failure)?;
+    let spent = Timings {
+        build: built,
+        tests: started.elapsed() - built,
+        compile: slots
+            .iter()
+            .map(|slot| {
+                slot.packages
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .chain([slot.base.as_str()])
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .map(|p| build.compile_seconds(p))
+                    .sum()
+            })
+            .collect(),
+        dependencies: build.dependency_seconds(),
+    };
     if timings {
         eprintln!(
             "timings: prepare {:?}, build {:?}, {} tests {:?}",
@@ -103,7 +175,7 @@ pub fn grade(
         );
     }
 
-    Ok(attempts
+    let reports = attempts
         .iter()
         .zip(&slots)
         .enumerate()
@@ -115,11 +187,60 @@ pub fn grade(
                 .collect();
             report(attempt, slot, &build, &results)
         })
-        .collect())
+        .collect();
+    Ok((reports, spent))
 }
 
-/// Runs every job on as many threads as there are cores.
-fn run_all(harness: &Harness, jobs: &[Job<'_>], build_failure: &str) -> Result<Vec<Run>> {
+/// The order in which `jobs` start. Attempts that stop at their first failure run one
+/// test at a time each: their first tests (those named in `Plan::first`, then stage
+/// order) come before every other job, and each one's next test only after all of them
+/// had their turn, so a test that catches a mutant saves the start of its others. Attempts
+/// whose every test runs come in between, in their own order.
+fn schedule<'p>(jobs: &[Job<'_>], plan_of: impl Fn(usize) -> &'p Plan) -> Vec<usize> {
+    // Per stopping attempt, its jobs in the order they should start.
+    let mut queues: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut full = Vec::new();
+    for (index, job) in jobs.iter().enumerate() {
+        let plan = plan_of(job.attempt);
+        if !plan.stop_at_first_failure {
+            full.push(index);
+            continue;
+        }
+        match queues.iter_mut().find(|(a, _)| *a == job.attempt) {
+            Some((_, queue)) => queue.push(index),
+            None => queues.push((job.attempt, vec![index])),
+        }
+    }
+    for (attempt, queue) in &mut queues {
+        let plan = plan_of(*attempt);
+        // Stable: named tests first in the plan's order, the rest in stage order.
+        queue.sort_by_key(|&j| {
+            plan.first
+                .iter()
+                .position(|name| *name == jobs[j].name)
+                .unwrap_or(usize::MAX)
+        });
+    }
+    let mut order: Vec<usize> = queues
+        .iter()
+        .filter_map(|(_, q)| q.first().copied())
+        .collect();
+    order.extend(full);
+    let longest = queues.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
+    for rank in 1..longest {
+        order.extend(queues.iter().filter_map(|(_, q)| q.get(rank).copied()));
+    }
+    order
+}
+
+/// Runs every job on as many threads as there are cores, starting them in `order`.
+fn run_all(
+    harness: &Harness,
+    jobs: &[Job<'_>],
+    order: &[usize],
+    stops: &[Option<Stop>],
+    build_failure: &str,
+) -> Result<Vec<Run>> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Run>>>> =
@@ -127,33 +248,53 @@ fn run_all(harness: &Harness, jobs: &[Job<'_>], build_failure: &str) -> Result<V
     let scratch_root = harness.scratch_dir();
     // On a terminal, a line counting the tests run; nothing when output is redirected.
     let show_progress = std::io::stderr().is_terminal() && jobs.len() > 1;
+    // Long runs (the self-check) say where they are even without a terminal.
+    let log_progress = jobs.len() > 500;
+    let last_line = Mutex::new(Instant::now());
     let done = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..workers.min(jobs.len()) {
             scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(index) else { break };
+                while let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let job = &jobs[index];
+                    let stop = stops[job.attempt].as_ref();
                     let run = match &job.exe {
                         None => Ok(Run {
                             outcome: Outcome::NotCompiled,
                             message: Some(build_failure.to_owned()),
                             output: String::new(),
+                            elapsed: Duration::ZERO,
                         }),
+                        Some(_) if stop.is_some_and(Stop::is_raised) => {
+                            Ok(Run::stopped(Duration::ZERO))
+                        }
                         Some(exe) => {
                             let scratch = scratch_root.join(format!("test-{index}"));
-                            let run =
-                                runner::run_test(exe, &job.name, job.limit, job.limits, &scratch);
+                            let run = runner::run_test(
+                                exe, &job.name, job.limit, job.limits, &scratch, stop,
+                            );
                             let _ = std::fs::remove_dir_all(&scratch);
                             run
                         }
                     };
+                    if let (Some(stop), Ok(run)) = (stop, &run)
+                        && !matches!(run.outcome, Outcome::Passed | Outcome::Stopped)
+                    {
+                        stop.raise();
+                    }
                     results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(run);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if show_progress {
                         eprint!("\r  running hidden tests: {finished}/{}", jobs.len());
                         if finished == jobs.len() {
                             eprint!("\r\x1b[2K");
+                        }
+                    } else if log_progress {
+                        // Not a terminal (a log, a test): a line every half minute.
+                        let mut last = last_line.lock().unwrap_or_else(|e| e.into_inner());
+                        if last.elapsed() >= Duration::from_secs(30) {
+                            *last = Instant::now();
+                            eprintln!("  running hidden tests: {finished}/{}", jobs.len());
                         }
                     }
                 }
@@ -214,6 +355,7 @@ fn report(
                 stage: index + 1,
                 weight: round1(weight),
                 score: if ok { round1(weight) } else { 0.0 },
+                elapsed: run.elapsed,
             });
         }
         let score = if total == 0 {

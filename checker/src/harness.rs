@@ -123,6 +123,9 @@ pub struct Build {
     errors: HashMap<String, Vec<String>>,
     /// Set when the build was stopped at its time limit.
     timed_out: Option<Duration>,
+    /// Compiler seconds per package (every unit of it: library, test binary, build
+    /// script), from cargo's `--timings` report, when asked for.
+    compile_seconds: HashMap<String, f64>,
 }
 
 impl Build {
@@ -134,6 +137,22 @@ impl Build {
     /// The compiler's error messages for a package (empty if none were reported).
     pub fn errors(&self, package: &str) -> &[String] {
         self.errors.get(package).map_or(&[], Vec::as_slice)
+    }
+
+    /// Seconds the compiler spent on `package` in this build (0 when it was fresh, or
+    /// when timings were not asked for).
+    pub fn compile_seconds(&self, package: &str) -> f64 {
+        self.compile_seconds.get(package).copied().unwrap_or(0.0)
+    }
+
+    /// Compiler seconds spent on everything but the harness's own packages (`kh-…`):
+    /// the dependencies.
+    pub fn dependency_seconds(&self) -> f64 {
+        self.compile_seconds
+            .iter()
+            .filter(|(name, _)| !name.starts_with("kh-"))
+            .map(|(_, seconds)| seconds)
+            .sum()
     }
 
     /// Why nothing was built, when the build ran out of time.
@@ -417,19 +436,22 @@ impl Harness {
 
     /// Builds the test binaries of every package of `slots` in one cargo invocation.
     /// Compile errors are part of the result; only a failure of cargo itself is an error.
-    pub fn build(&self, slots: &[&Slot], limit: Duration) -> Result<Build> {
+    /// With `timings`, cargo also writes its `--timings` report, from which the compiler
+    /// time of each package is read ([`Build::compile_seconds`]).
+    pub fn build(&self, slots: &[&Slot], limit: Duration, timings: bool) -> Result<Build> {
         let show_progress = std::io::stderr().is_terminal();
-        let mut command = self.cargo(
-            &[
-                "test",
-                "--no-run",
-                "--no-fail-fast",
-                "--message-format=json",
-                "--test",
-                "hidden",
-            ],
-            show_progress,
-        );
+        let mut args = vec![
+            "test",
+            "--no-run",
+            "--no-fail-fast",
+            "--message-format=json",
+            "--test",
+            "hidden",
+        ];
+        if timings {
+            args.push("--timings");
+        }
+        let mut command = self.cargo(&args, show_progress);
         for slot in slots {
             for package in &slot.packages {
                 command.args(["--package", &package.name]);
@@ -464,6 +486,11 @@ impl Harness {
             })
         });
         let mut build = Build::default();
+        // Without a terminal (a log, a test), a long build (the self-check's) says where it
+        // is every half minute; on one, cargo's own progress bar does.
+        let packages: usize = slots.iter().map(|s| s.packages.len()).sum();
+        let log_progress = !show_progress && packages > 20;
+        let mut last_line = Instant::now();
         let stdout = child.stdout.take().context("cargo's stdout")?;
         for line in BufReader::new(stdout).lines() {
             let line = line.context("failed to read cargo's output")?;
@@ -485,6 +512,13 @@ impl Harness {
                         && message.target.is_some_and(|t| t.name == "hidden")
                     {
                         build.executables.insert(package, exe);
+                        if log_progress && last_line.elapsed() >= Duration::from_secs(30) {
+                            last_line = Instant::now();
+                            eprintln!(
+                                "  building: {}/{packages} test binaries ready",
+                                build.executables.len()
+                            );
+                        }
                     }
                 }
                 "compiler-message" => {
@@ -510,7 +544,45 @@ impl Harness {
         if !status.success() && build.errors.is_empty() {
             bail!("cargo failed to build the grading harness ({status}):\n{stderr}");
         }
+        if timings {
+            build.compile_seconds = self.read_timings();
+        }
         Ok(build)
+    }
+
+    /// The compiler seconds per package of the last `--timings` build, summed over its
+    /// units; empty when the report is missing or not in the shape expected (it is
+    /// cargo's HTML page, whose embedded `UNIT_DATA` is not a stable interface: the figures
+    /// are for people, nothing depends on them). The dated copy cargo keeps of every
+    /// report is removed.
+    fn read_timings(&self) -> HashMap<String, f64> {
+        #[derive(Deserialize)]
+        struct Unit {
+            name: String,
+            duration: f64,
+        }
+        let folder = self.dir.join("target").join("cargo-timings");
+        let mut seconds = HashMap::new();
+        let Ok(entries) = fs::read_dir(&folder) else {
+            return seconds;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with("cargo-timing-") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        let Ok(page) = fs::read_to_string(folder.join("cargo-timing.html")) else {
+            return seconds;
+        };
+        let units = page
+            .split_once("const UNIT_DATA = ")
+            .and_then(|(_, rest)| rest.split_once("\n];"))
+            .and_then(|(array, _)| serde_json::from_str::<Vec<Unit>>(&format!("{array}\n]")).ok());
+        for unit in units.into_iter().flatten() {
+            *seconds.entry(unit.name).or_insert(0.0) += unit.duration;
+        }
+        seconds
     }
 }
 

@@ -9,7 +9,7 @@
 //! - `runner`: one hidden test in one process: limits, timeout, the proof channel.
 //! - `grade`: build once, run every test on every core, score per stage.
 //! - `report`: the human report and the JSON (exercism v3 fields plus ours).
-//! - `mutants` and `verify`: the self-check.
+//! - `mutants`, `verify` and `cache`: the self-check, and its verdicts kept by content.
 //! - `interview`: candidate bundles, the interviewer's records, reports.
 //! - `progress`, `study`, `watch`: self-study — the progress file, hints, status,
 //!   solutions, reset, and the watch loop.
@@ -22,6 +22,7 @@ use clap::Parser;
 
 mod bench;
 mod benchmarks;
+mod cache;
 mod cli;
 mod grade;
 mod harness;
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let options = Options {
                 time_limit,
                 build_time_limit,
+                ..Options::default()
             };
             let reports = grade::grade(&harness, &[attempt], options)?;
             let report = &reports[0];
@@ -197,7 +199,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             clap_complete::generate(shell, &mut command, "kata", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Verify { katas, format }) => {
+        Some(Command::Verify {
+            katas,
+            format,
+            no_cache,
+        }) => {
             let selected: Vec<&manifest::Kata> = if katas.is_empty() {
                 manifest.katas.iter().collect()
             } else {
@@ -206,12 +212,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .map(|k| manifest.find(k))
                     .collect::<Result<_>>()?
             };
-            let harness = Harness::open(&root)?;
             eprintln!(
-                "Verifying {} kata(s): skeletons, solutions and mutants…",
-                selected.len()
+                "Verifying {} kata(s): skeletons, solutions, alternatives and mutants{}…",
+                selected.len(),
+                if no_cache { " (--no-cache)" } else { "" }
             );
-            let checks = verify::verify(&root, &harness, &selected)?;
+            let options = verify::VerifyOptions {
+                use_cache: !no_cache,
+            };
+            let checks = verify::verify(&root, &manifest, &selected, options)?;
             match format {
                 Format::Human => print!("{}", verify::render(&checks)),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&checks)?),

@@ -113,6 +113,10 @@ pub struct Kata {
     /// Resource limits of its test processes.
     #[serde(default)]
     pub limits: Limits,
+    /// The kata's own `[[kata]]` table of the manifest, as TOML (part of the key of the
+    /// self-check's cached verdict).
+    #[serde(skip)]
+    pub entry: String,
 }
 
 /// One hint.
@@ -151,6 +155,11 @@ impl Manifest {
     pub fn load() -> Result<Self> {
         let mut manifest: Manifest =
             toml::from_str(MANIFEST).context("failed to parse katas.toml")?;
+        let raw: toml::Table = toml::from_str(MANIFEST).context("failed to parse katas.toml")?;
+        let tables = raw.get("kata").and_then(toml::Value::as_array);
+        for (kata, table) in manifest.katas.iter_mut().zip(tables.into_iter().flatten()) {
+            kata.entry = toml::to_string(table).context("failed to write a kata's entry")?;
+        }
         manifest.katas.sort_by_key(|kata| kata.number);
         manifest.validate()?;
         Ok(manifest)
@@ -219,6 +228,15 @@ impl Kata {
             .iter()
             .find(|(dir, name, _)| *dir == self.dir && *name == file)
             .map(|(_, _, text)| *text)
+    }
+
+    /// Every hidden test file of the kata (file name, contents): the stages and any shared
+    /// fixtures.
+    pub fn hidden_files(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        HIDDEN_FILES
+            .iter()
+            .filter(move |(dir, _, _)| *dir == self.dir)
+            .map(|(_, name, text)| (*name, *text))
     }
 
     /// The kata's shared test code, `checker/hidden/<dir>/common.rs`, if it has any:

@@ -62,7 +62,8 @@ pub struct TestReport {
     pub name: String,
     /// `pass`, `fail` (an assertion failed) or `error` (timed out, crashed, did not compile).
     pub status: String,
-    /// Precisely what happened: `passed`, `failed`, `timed-out`, `crashed`, `not-compiled`.
+    /// Precisely what happened: `passed`, `failed`, `timed-out`, `crashed`, `not-compiled`,
+    /// or (only in the self-check's mutants) `stopped`.
     pub outcome: String,
     /// Why it did not pass.
     pub message: Option<String>,
@@ -76,6 +77,9 @@ pub struct TestReport {
     pub weight: f64,
     /// Points earned: `weight` or 0.
     pub score: f64,
+    /// How long its process ran (not in the JSON: it changes from run to run).
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
 }
 
 impl Outcome {
@@ -87,6 +91,7 @@ impl Outcome {
             Outcome::TimedOut => ("error", "timed-out"),
             Outcome::Crashed => ("error", "crashed"),
             Outcome::NotCompiled => ("error", "not-compiled"),
+            Outcome::Stopped => ("skip", "stopped"),
         }
     }
 }

@@ -35,6 +35,9 @@ pub enum Outcome {
     Crashed,
     /// Its test binary did not compile.
     NotCompiled,
+    /// Not run, or stopped while running, because the attempt's verdict was already known
+    /// (the self-check stops a mutant's tests at the first one that catches it).
+    Stopped,
 }
 
 /// The result of running one test.
@@ -46,6 +49,53 @@ pub struct Run {
     pub message: Option<String>,
     /// The test's output (stdout then stderr), cut at the kata's output limit.
     pub output: String,
+    /// How long the test process ran.
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// A test that was not run (or was stopped) because its attempt's verdict was known.
+    pub fn stopped(elapsed: Duration) -> Self {
+        Run {
+            outcome: Outcome::Stopped,
+            message: Some("not run: an earlier test already decided this variant".into()),
+            output: String::new(),
+            elapsed,
+        }
+    }
+}
+
+/// A signal shared by the tests of one attempt: once raised, every test of it that is still
+/// running is killed (its outcome is [`Outcome::Stopped`]) and none is started. Raising it
+/// closes the write end of a pipe, which wakes every `poll` on the read end at once.
+#[derive(Debug)]
+pub struct Stop {
+    read: OwnedFd,
+    write: std::sync::Mutex<Option<OwnedFd>>,
+}
+
+impl Stop {
+    /// A signal not yet raised.
+    pub fn new() -> Result<Self> {
+        let (read, write) = pipe()?;
+        Ok(Stop {
+            read,
+            write: std::sync::Mutex::new(Some(write)),
+        })
+    }
+
+    /// Raises the signal (again is harmless).
+    pub fn raise(&self) {
+        self.write.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// Whether the signal was raised.
+    pub fn is_raised(&self) -> bool {
+        self.write
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
 }
 
 /// Whether test processes can be given a network namespace of their own: no network but a
@@ -80,6 +130,7 @@ pub fn run_test(
     limit: Duration,
     limits: &Limits,
     scratch: &Path,
+    stop: Option<&Stop>,
 ) -> Result<Run> {
     let secret = new_secret()?;
     let (secret_read, secret_write) = pipe()?;
@@ -135,14 +186,20 @@ pub fn run_test(
     let proof = reader(File::from(proof_read), 256);
 
     let mut timed_out = false;
-    let status = match wait_until(&mut child, started + limit)? {
-        Some(status) => status,
-        None => {
+    let status = match wait_until(&mut child, started + limit, stop)? {
+        Waited::Exited(status) => status,
+        Waited::TimedOut => {
             timed_out = true;
             kill_group(pgid);
             child.wait()?
         }
+        Waited::Stopped => {
+            kill_group(pgid);
+            child.wait()?;
+            return Ok(Run::stopped(started.elapsed()));
+        }
     };
+    let elapsed = started.elapsed();
     // Whatever the test started in its group (threads die with it; processes do not).
     kill_group(pgid);
 
@@ -210,6 +267,7 @@ pub fn run_test(
         outcome,
         message,
         output,
+        elapsed,
     })
 }
 
@@ -260,40 +318,61 @@ impl ChildSetup {
     }
 }
 
-/// Waits for `child` to exit, or for `deadline`. Sleeps in `poll` on a pidfd, so the exit
-/// is seen the moment it happens (polling `try_wait` every few milliseconds added that much
-/// to every test); kernels without pidfds (before Linux 5.3) fall back to polling.
+/// How waiting for a test process ended.
+enum Waited {
+    Exited(std::process::ExitStatus),
+    TimedOut,
+    Stopped,
+}
+
+/// Waits for `child` to exit, for `deadline`, or for `stop` to be raised. Sleeps in `poll`
+/// on a pidfd (and the stop signal's pipe), so the exit is seen the moment it happens
+/// (polling `try_wait` every few milliseconds added that much to every test); kernels
+/// without pidfds (before Linux 5.3) fall back to polling.
 fn wait_until(
     child: &mut std::process::Child,
     deadline: Instant,
-) -> Result<Option<std::process::ExitStatus>> {
+    stop: Option<&Stop>,
+) -> Result<Waited> {
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
     let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id() as libc::pid_t, 0) } as i32;
+    let close = || {
+        if pidfd >= 0 {
+            // SAFETY: closing the descriptor opened above, once (every caller returns).
+            unsafe { libc::close(pidfd) };
+        }
+    };
     loop {
         if let Some(status) = child.try_wait()? {
-            if pidfd >= 0 {
-                // SAFETY: closing the descriptor opened above, once.
-                unsafe { libc::close(pidfd) };
-            }
-            return Ok(Some(status));
+            close();
+            return Ok(Waited::Exited(status));
+        }
+        if stop.is_some_and(Stop::is_raised) {
+            close();
+            return Ok(Waited::Stopped);
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            if pidfd >= 0 {
-                // SAFETY: as above.
-                unsafe { libc::close(pidfd) };
-            }
-            return Ok(None);
+            close();
+            return Ok(Waited::TimedOut);
         }
         if pidfd >= 0 {
-            let mut ready = libc::pollfd {
-                fd: pidfd,
-                events: libc::POLLIN,
-                revents: 0,
-            };
+            let mut fds = [
+                libc::pollfd {
+                    fd: pidfd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: stop.map_or(-1, |s| s.read.as_raw_fd()),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
             let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
-            // SAFETY: one valid pollfd; an interrupted or timed-out poll just loops.
-            unsafe { libc::poll(&mut ready, 1, ms) };
+            // SAFETY: two valid pollfds (a negative fd is ignored by poll); an interrupted
+            // or timed-out poll just loops.
+            unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
         } else {
             thread::sleep(left.min(Duration::from_millis(5)));
         }

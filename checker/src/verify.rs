@@ -1,20 +1,28 @@
 //! The self-check (`cargo kata verify`): every skeleton compiles and scores 0, every
-//! solution scores 100%, every mutant is rejected by at least one hidden test.
+//! solution and alternative scores 100%, every mutant is rejected by at least one hidden
+//! test.
+//!
+//! The katas to grade are built together in one cargo run. A mutant's tests stop at the
+//! first that fails (the others are not started, or are killed), and the test that caught
+//! it last time runs first. A sound kata's verdict is kept in [`crate::cache`], keyed by a
+//! hash of everything it depends on, and served again while that key holds.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::grade::{self, Attempt, Options};
+use crate::cache::{self, Inputs, Store};
+use crate::grade::{self, Attempt, Options, Plan};
 use crate::harness::{Harness, SlotSpec, Sources, read_sources};
-use crate::manifest::Kata;
+use crate::manifest::{Kata, Manifest};
 use crate::mutants;
 use crate::report::{KataReport, percent};
 
 /// The self-check's findings for one kata.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KataCheck {
     /// The kata's id.
     pub id: String,
@@ -31,10 +39,27 @@ pub struct KataCheck {
     pub alternatives: Vec<(String, f64)>,
     /// Everything wrong; empty when the kata is sound.
     pub problems: Vec<String>,
+    /// Whether this verdict was served from the cache (`target/kata-verify/`) instead of
+    /// graded in this run.
+    #[serde(default)]
+    pub from_cache: bool,
+    /// Compiler seconds spent on this kata's variants (when it was graded; the shared
+    /// dependencies are not counted, and a fresh variant costs nothing).
+    #[serde(default)]
+    pub build_seconds: f64,
+    /// Seconds its hidden test processes ran, added up (when it was graded).
+    #[serde(default)]
+    pub test_seconds: f64,
+    /// Test processes started.
+    #[serde(default)]
+    pub tests_run: usize,
+    /// Mutant tests not started or stopped, because an earlier test caught the mutant.
+    #[serde(default)]
+    pub tests_stopped: usize,
 }
 
 /// One mutant's verdict.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MutantCheck {
     /// Its name.
     pub name: String,
@@ -44,9 +69,10 @@ pub struct MutantCheck {
     pub description: String,
     /// Whether at least one hidden test failed on it.
     pub caught: bool,
-    /// The hidden tests that did not pass on it.
+    /// The hidden tests that failed on it, fastest first. Its tests stop at the first
+    /// failure, so this is usually one test.
     pub caught_by: Vec<String>,
-    /// Its score.
+    /// Its score (tests stopped early count as not passed).
     pub score: f64,
 }
 
@@ -58,81 +84,336 @@ enum Role {
     Alternative(String),
 }
 
-/// Checks `katas`, grading all their variants in one build.
-pub fn verify(root: &Path, harness: &Harness, katas: &[&Kata]) -> Result<Vec<KataCheck>> {
-    let mut checks = Vec::new();
-    let mut attempts = Vec::new();
-    // Parallel to `attempts`: which check it belongs to, and what it is.
-    let mut roles: Vec<(usize, Role)> = Vec::new();
+/// One variant of a kata to grade.
+struct Variant {
+    /// The harness's name for it (`skeleton`, `mutant-<name>`…).
+    variant: String,
+    /// How reports name it.
+    label: String,
+    sources: Sources,
+    role: Role,
+}
+
+/// Everything graded for one kata, read once: the same bytes are hashed for the cache key
+/// and written to the harness, so a verdict is never stored under a key of other files.
+pub struct KataPlan<'k> {
+    kata: &'k Kata,
+    variants: Vec<Variant>,
+    /// Problems found before grading (a mutant whose edit no longer applies).
+    problems: Vec<String>,
+    /// `solutions/<kata>/mutants.toml` as read (descriptions and origins are reported).
+    mutants_file: Vec<u8>,
+    /// Every file of `checker/hidden/<kata>/` on disk (the tests graded are the ones
+    /// embedded in the checker, which are hashed too; a fixture a test might read at run
+    /// time is covered by these).
+    hidden_folder: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+/// How `verify` runs.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyOptions {
+    /// Serve sound verdicts whose key still holds from `target/kata-verify/`; without it
+    /// every kata is graded (the result is still stored).
+    pub use_cache: bool,
+}
+
+/// Reads a kata's variants: skeleton, every mutant (the solution with its edits), every
+/// alternative, and the solution.
+pub fn plan<'k>(root: &Path, kata: &'k Kata) -> Result<KataPlan<'k>> {
+    let skeleton = kata.skeleton_dir(root);
+    let solution_dir = kata.solution_dir(root);
+    let solution = read_sources(&solution_dir)?;
+    let mut plan = KataPlan {
+        kata,
+        variants: Vec::new(),
+        problems: Vec::new(),
+        mutants_file: std::fs::read(solution_dir.join("mutants.toml")).unwrap_or_default(),
+        hidden_folder: {
+            let folder = root.join("checker").join("hidden").join(&kata.dir);
+            if folder.is_dir() {
+                cache::tree(&folder)?
+            } else {
+                BTreeMap::new()
+            }
+        },
+    };
+    plan.variants.push(Variant {
+        variant: "skeleton".into(),
+        label: relative(root, &skeleton),
+        sources: read_sources(&skeleton)?,
+        role: Role::Skeleton,
+    });
+    let all = mutants::load(&solution_dir)?;
+    if all.is_empty() {
+        let file = relative(root, &solution_dir.join("mutants.toml"));
+        plan.problems.push(format!("{file} holds no mutant"));
+    }
+    for mutant in all {
+        match mutant.apply(&solution) {
+            Ok(sources) => plan.variants.push(Variant {
+                variant: format!("mutant-{}", mutant.name),
+                label: format!("mutant {}", mutant.name),
+                sources,
+                role: Role::Mutant(mutant),
+            }),
+            Err(error) => plan.problems.push(format!("{error:#}")),
+        }
+    }
+    for (name, sources) in alternatives(&solution_dir, &solution)? {
+        plan.variants.push(Variant {
+            variant: format!("alternative-{name}"),
+            label: format!("alternative {name}"),
+            sources,
+            role: Role::Alternative(name),
+        });
+    }
+    plan.variants.push(Variant {
+        variant: "solution".into(),
+        label: relative(root, &solution_dir),
+        sources: solution,
+        role: Role::Solution,
+    });
+    Ok(plan)
+}
+
+impl KataPlan<'_> {
+    /// The kata's part of its cache key: its manifest entry, its hidden tests and
+    /// fixtures, `mutants.toml`, and every variant's sources.
+    pub fn inputs(&self) -> Inputs {
+        let mut inputs = Inputs::default();
+        inputs.insert("manifest", self.kata.entry.as_bytes());
+        for (name, text) in self.kata.hidden_files() {
+            inputs.insert(format!("hidden:{name}"), text.as_bytes());
+        }
+        inputs.insert("mutants.toml", self.mutants_file.clone());
+        inputs.insert_files("hidden-folder", &self.hidden_folder);
+        for variant in &self.variants {
+            inputs.insert_files(&format!("variant:{}", variant.variant), &variant.sources);
+        }
+        inputs.insert("problems", self.problems.join("\n"));
+        inputs
+    }
+}
+
+/// Checks `katas`: each one served from the cache when its key holds (and
+/// `options.use_cache`), the others graded together in one build (so cargo schedules all
+/// of it across the cores, and the dependencies are built with the same features as for
+/// `cargo kata`). Progress goes to standard error.
+pub fn verify(
+    root: &Path,
+    manifest: &Manifest,
+    katas: &[&Kata],
+    options: VerifyOptions,
+) -> Result<Vec<KataCheck>> {
+    let store = Store::new(root);
+    let workspace = cache::workspace_files(root)?;
+    let environment = cache::environment(root)?;
+    let mut checks: Vec<Option<KataCheck>> = Vec::new();
+    let mut pending = Vec::new();
     for (index, kata) in katas.iter().enumerate() {
-        let skeleton = kata.skeleton_dir(root);
-        let solution_dir = kata.solution_dir(root);
-        let solution = read_sources(&solution_dir)?;
-        let mut check = KataCheck {
+        let plan = plan(root, kata)?;
+        let key = cache::key(&plan.inputs(), &environment);
+        let served = options
+            .use_cache
+            .then(|| store.verdict(&kata.id, &key))
+            .flatten();
+        match served {
+            Some(mut check) => {
+                check.from_cache = true;
+                checks.push(Some(check));
+            }
+            None => {
+                checks.push(None);
+                pending.push((index, plan, key));
+            }
+        }
+    }
+    let cached = katas.len() - pending.len();
+    if cached > 0 {
+        eprintln!(
+            "  {cached} verdict(s) from the cache (target/kata-verify/; --no-cache grades them)"
+        );
+    }
+    if pending.is_empty() {
+        return Ok(checks.into_iter().flatten().collect());
+    }
+    let harness = Harness::open(root)?;
+    // Another checker may have graded some of them while this one waited for the harness.
+    if options.use_cache {
+        pending.retain(
+            |(index, plan, key)| match store.verdict(&plan.kata.id, key) {
+                Some(mut check) => {
+                    check.from_cache = true;
+                    checks[*index] = Some(check);
+                    false
+                }
+                None => true,
+            },
+        );
+        if pending.is_empty() {
+            return Ok(checks.into_iter().flatten().collect());
+        }
+    }
+    let variants: usize = pending.iter().map(|(_, plan, _)| plan.variants.len()).sum();
+    eprintln!(
+        "  grading {} kata(s), {variants} variant(s): building them all in one cargo run…",
+        pending.len()
+    );
+
+    // Every variant of every pending kata, in one grading.
+    let mut entries = Vec::new();
+    let mut attempts = Vec::new();
+    let mut plans = Vec::new();
+    let mut owners = Vec::new();
+    let mut graded = Vec::new();
+    for (which, (index, plan, key)) in pending.into_iter().enumerate() {
+        let kata = plan.kata;
+        let entry = store.load(&kata.id);
+        for variant in plan.variants {
+            plans.push(match &variant.role {
+                Role::Mutant(mutant) => Plan {
+                    stop_at_first_failure: true,
+                    first: entry
+                        .catchers
+                        .get(&mutant.name)
+                        .cloned()
+                        .into_iter()
+                        .collect(),
+                    build_only: false,
+                },
+                _ => Plan::default(),
+            });
+            attempts.push(Attempt {
+                spec: SlotSpec {
+                    kata,
+                    variant: variant.variant,
+                    sources: variant.sources,
+                },
+                label: variant.label,
+            });
+            owners.push((which, variant.role));
+        }
+        entries.push((entry, key));
+        graded.push((index, KataCheck::new(kata, plan.problems)));
+    }
+    // The build time limit is there to stop a learner's endless constant; one build of
+    // every kata (graded, or its skeleton only) gets the sum of theirs.
+    let build_limit = manifest.katas.iter().map(|k| k.limits.build_seconds).sum();
+    // Every other kata's skeleton is built too (not run), so that the dependencies are
+    // built with the features of all katas, as for the whole self-check and `cargo
+    // kata`: grading one kata must not build tokio and all above it once more.
+    for kata in &manifest.katas {
+        if !graded.iter().any(|(index, _)| katas[*index].id == kata.id) {
+            let skeleton = kata.skeleton_dir(root);
+            attempts.push(Attempt {
+                spec: SlotSpec {
+                    kata,
+                    variant: "skeleton".into(),
+                    sources: read_sources(&skeleton)?,
+                },
+                label: relative(root, &skeleton),
+            });
+            plans.push(Plan {
+                build_only: true,
+                ..Plan::default()
+            });
+        }
+    }
+    let grading = Options {
+        compile_timings: true,
+        build_time_limit: Some(build_limit),
+        ..Options::default()
+    };
+    let (reports, timings) = grade::grade_planned(&harness, &attempts, grading, &plans)?;
+    for (((which, role), report), compile) in owners.into_iter().zip(reports).zip(&timings.compile)
+    {
+        let check = &mut graded[which].1;
+        let catchers = &mut entries[which].0.catchers;
+        check.build_seconds += compile;
+        for test in &report.tests {
+            check.test_seconds += test.elapsed.as_secs_f64();
+            match test.outcome.as_str() {
+                "stopped" => check.tests_stopped += 1,
+                "not-compiled" => {}
+                _ => check.tests_run += 1,
+            }
+        }
+        if let Role::Mutant(mutant) = &role {
+            match fastest_failure(&report) {
+                Some(test) => catchers.insert(mutant.name.clone(), test),
+                None => catchers.remove(&mutant.name),
+            };
+        }
+        assess(check, role, &report);
+    }
+    eprintln!(
+        "  built in {:.1} s (compiler time: dependencies {:.1} s, the variants {:.1} s), \
+         tests ran in {:.1} s",
+        timings.build.as_secs_f64(),
+        timings.dependencies,
+        timings.compile.iter().sum::<f64>(),
+        timings.tests.as_secs_f64()
+    );
+    // A verdict is stored only under the key of what was built: if the support crate or the
+    // lockfile changed while grading, the next run grades again.
+    let unchanged = cache::workspace_files(root)? == workspace;
+    for ((index, check), (mut entry, key)) in graded.into_iter().zip(entries) {
+        eprintln!(
+            "  {:<20} {} · build {:.1} s · tests {:.1} s ({} run, {} stopped early)",
+            check.id,
+            if check.problems.is_empty() {
+                "sound"
+            } else {
+                "PROBLEMS"
+            },
+            check.build_seconds,
+            check.test_seconds,
+            check.tests_run,
+            check.tests_stopped
+        );
+        if unchanged {
+            entry.key = key;
+            entry.verdict = Some(check.clone());
+            store.save(&check.id, entry)?;
+        }
+        checks[index] = Some(check);
+    }
+    Ok(checks.into_iter().flatten().collect())
+}
+
+impl KataCheck {
+    /// A check not graded yet, with the problems found while reading the kata.
+    fn new(kata: &Kata, problems: Vec<String>) -> Self {
+        KataCheck {
             id: kata.id.clone(),
             skeleton_score: 0.0,
             skeleton_compiles: false,
             solution_score: 0.0,
             mutants: Vec::new(),
             alternatives: Vec::new(),
-            problems: Vec::new(),
-        };
-        let mut variant = |variant: String, label: String, sources: Sources, role: Role| {
-            attempts.push(Attempt {
-                spec: SlotSpec {
-                    kata,
-                    variant,
-                    sources,
-                },
-                label,
-            });
-            roles.push((index, role));
-        };
-        let skeleton_sources = read_sources(&skeleton)?;
-        variant(
-            "skeleton".into(),
-            relative(root, &skeleton),
-            skeleton_sources,
-            Role::Skeleton,
-        );
-        let all = mutants::load(&solution_dir)?;
-        if all.is_empty() {
-            let file = relative(root, &solution_dir.join("mutants.toml"));
-            check.problems.push(format!("{file} holds no mutant"));
+            problems,
+            from_cache: false,
+            build_seconds: 0.0,
+            test_seconds: 0.0,
+            tests_run: 0,
+            tests_stopped: 0,
         }
-        for mutant in all {
-            match mutant.apply(&solution) {
-                Ok(sources) => variant(
-                    format!("mutant-{}", mutant.name),
-                    format!("mutant {}", mutant.name),
-                    sources,
-                    Role::Mutant(mutant),
-                ),
-                Err(error) => check.problems.push(format!("{error:#}")),
-            }
-        }
-        for (name, sources) in alternatives(&solution_dir, &solution)? {
-            variant(
-                format!("alternative-{name}"),
-                format!("alternative {name}"),
-                sources,
-                Role::Alternative(name),
-            );
-        }
-        variant(
-            "solution".into(),
-            relative(root, &solution_dir),
-            solution,
-            Role::Solution,
-        );
-        checks.push(check);
     }
+}
 
-    let reports = grade::grade(harness, &attempts, Options::default())?;
-    for ((index, role), report) in roles.into_iter().zip(reports) {
-        assess(&mut checks[index], role, &report);
-    }
-    Ok(checks)
+/// The failing test of a report that took the least time.
+fn fastest_failure(report: &KataReport) -> Option<String> {
+    report
+        .tests
+        .iter()
+        .filter(|t| caught(t))
+        .min_by_key(|t| t.elapsed)
+        .map(|t| t.name.clone())
+}
+
+/// Whether a test did not pass on its own account (stopped tests were not decided).
+fn caught(test: &crate::report::TestReport) -> bool {
+    test.outcome != "passed" && test.outcome != "stopped"
 }
 
 /// Records what one variant's report means for its kata's check.
@@ -168,7 +449,9 @@ fn assess(check: &mut KataCheck, role: Role, report: &KataReport) {
             }
         }
         Role::Mutant(mutant) => {
-            let caught_by = failing(report);
+            let mut failed: Vec<_> = report.tests.iter().filter(|t| caught(t)).collect();
+            failed.sort_by_key(|t| t.elapsed);
+            let caught_by: Vec<String> = failed.into_iter().map(|t| t.name.clone()).collect();
             let compiles = report.status != "error";
             if !compiles {
                 check.problems.push(format!(
@@ -276,9 +559,17 @@ pub fn render(checks: &[KataCheck]) -> String {
     let mut out = String::new();
     for check in checks {
         let caught = check.mutants.iter().filter(|m| m.caught).count();
+        let how = if check.from_cache {
+            "from the cache".to_owned()
+        } else {
+            format!(
+                "build {:.1} s · tests {:.1} s",
+                check.build_seconds, check.test_seconds
+            )
+        };
         let _ = writeln!(
             out,
-            "{}  skeleton {} · solution {} · mutants caught {caught}/{}",
+            "{}  skeleton {} · solution {} · mutants caught {caught}/{}  ({how})",
             check.id,
             percent(check.skeleton_score),
             percent(check.solution_score),
@@ -312,10 +603,222 @@ pub fn render(checks: &[KataCheck]) -> String {
         }
     }
     let problems: usize = checks.iter().map(|c| c.problems.len()).sum();
-    let _ = writeln!(
+    let cached = checks.iter().filter(|c| c.from_cache).count();
+    let graded: Vec<&KataCheck> = checks.iter().filter(|c| !c.from_cache).collect();
+    let build: f64 = graded.iter().map(|c| c.build_seconds).sum();
+    let tests: f64 = graded.iter().map(|c| c.test_seconds).sum();
+    let _ = write!(
         out,
-        "\nverify: {} kata(s), {problems} problem(s)",
-        checks.len()
+        "\nverify: {} kata(s), {problems} problem(s); {cached} verdict(s) from the cache, {} graded",
+        checks.len(),
+        graded.len()
     );
+    if !graded.is_empty() {
+        let _ = write!(
+            out,
+            " (compiler time {build:.1} s, test processes {tests:.1} s)"
+        );
+    }
+    out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+    use crate::cache::{environment, key};
+    use crate::manifest::Manifest;
+
+    /// A copy of what one kata's verdict is read from, in a folder of its own.
+    fn copy_of_the_workbook(kata: &Kata) -> PathBuf {
+        let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let copy = std::env::temp_dir().join(format!("kata-cache-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&copy);
+        let folders = [
+            PathBuf::from("support"),
+            Path::new("katas").join(&kata.dir),
+            Path::new("solutions").join(&kata.dir),
+            Path::new("checker/hidden").join(&kata.dir),
+        ];
+        for folder in folders {
+            for (file, bytes) in cache::tree(&repository.join(&folder)).unwrap() {
+                let to = copy.join(&folder).join(file);
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::write(to, bytes).unwrap();
+            }
+        }
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            std::fs::copy(repository.join(file), copy.join(file)).unwrap();
+        }
+        copy
+    }
+
+    /// Changes one byte: the first ASCII lowercase letter at or after `at` (so UTF-8 and
+    /// TOML stay valid).
+    fn change_one_byte(bytes: &mut [u8], at: usize) {
+        let letter = bytes[at..]
+            .iter_mut()
+            .find(|b| b.is_ascii_lowercase())
+            .expect("a letter to change");
+        *letter = if *letter == b'z' { b'a' } else { *letter + 1 };
+    }
+
+    #[test]
+    fn one_changed_byte_in_any_input_changes_the_key_and_nothing_else_does() {
+        let manifest = Manifest::load().unwrap();
+        let kata = manifest.find("event-emitter").unwrap();
+        let root = copy_of_the_workbook(kata);
+        let key_now = |root: &Path| {
+            let plan = plan(root, kata).unwrap();
+            key(&plan.inputs(), &environment(root).unwrap())
+        };
+        let original = key_now(&root);
+        assert_eq!(original, key_now(&root), "the key is stable");
+
+        let solution = Path::new("solutions").join(&kata.dir);
+        let mutants = std::fs::read_to_string(root.join(&solution).join("mutants.toml")).unwrap();
+        let first_edit = mutants.find("replace = ").expect("a mutant with an edit") + 10;
+        // (file, where in it): each is graded, so each must re-verify the kata.
+        let inputs: [(PathBuf, usize); 9] = [
+            (
+                Path::new("checker/hidden")
+                    .join(&kata.dir)
+                    .join("stage1.rs"),
+                0,
+            ),
+            (Path::new("katas").join(&kata.dir).join("src/lib.rs"), 0),
+            (solution.join("src/lib.rs"), 0),
+            (solution.join("src/sync.rs"), 0),
+            (solution.join("mutants.toml"), first_edit),
+            (solution.join("alternatives/flat-list/lib.rs"), 0),
+            (PathBuf::from("support/src/lib.rs"), 0),
+            (PathBuf::from("Cargo.toml"), 0),
+            (PathBuf::from("Cargo.lock"), 0),
+        ];
+        for (file, at) in inputs {
+            let path = root.join(&file);
+            let before = std::fs::read(&path).unwrap();
+            let mut changed = before.clone();
+            change_one_byte(&mut changed, at);
+            std::fs::write(&path, &changed).unwrap();
+            assert_ne!(
+                key_now(&root),
+                original,
+                "one byte of {} changed",
+                file.display()
+            );
+            std::fs::write(&path, &before).unwrap();
+            assert_eq!(key_now(&root), original, "{} restored", file.display());
+        }
+
+        // The mutant's edit reached the mutant's own sources, not only the file's bytes.
+        let plan_now = plan(&root, kata).unwrap();
+        let mut edited = mutants.clone().into_bytes();
+        change_one_byte(&mut edited, first_edit);
+        std::fs::write(root.join(&solution).join("mutants.toml"), &edited).unwrap();
+        let plan_edited = plan(&root, kata).unwrap();
+        let without_file = |p: &KataPlan<'_>| {
+            let mut inputs = p.inputs();
+            inputs.insert("mutants.toml", Vec::new());
+            inputs
+        };
+        assert_ne!(without_file(&plan_now), without_file(&plan_edited));
+        std::fs::write(root.join(&solution).join("mutants.toml"), mutants).unwrap();
+
+        // What comes from the checker binary and the process: hidden tests and fixtures, the
+        // manifest entry, the checker's sources, the toolchain, the settings.
+        let plan = plan(&root, kata).unwrap();
+        let environment = environment(&root).unwrap();
+        let kata_inputs = plan.inputs();
+        assert_eq!(key(&kata_inputs, &environment), original);
+        let hidden: Vec<String> = kata_inputs
+            .labels()
+            .filter(|l| l.starts_with("hidden:"))
+            .map(str::to_owned)
+            .collect();
+        assert!(hidden.len() >= kata.stages.len(), "{hidden:?}");
+        for label in hidden.iter().map(String::as_str).chain(["manifest"]) {
+            let mut changed = kata_inputs.clone();
+            change_one_byte(changed.get_mut(label).unwrap(), 0);
+            assert_ne!(key(&changed, &environment), original, "one byte of {label}");
+        }
+        for label in ["checker", "toolchain", "settings"] {
+            let mut changed = environment.clone();
+            change_one_byte(changed.get_mut(label).unwrap(), 0);
+            assert_ne!(key(&kata_inputs, &changed), original, "one byte of {label}");
+        }
+        let toolchain =
+            String::from_utf8(environment.clone().get_mut("toolchain").unwrap().clone());
+        assert!(toolchain.unwrap().contains("rustc "), "rustc -vV was asked");
+
+        // Files that are not graded leave the key alone: the skeleton's manifest (never
+        // read), the solution's own tests.
+        for file in [
+            Path::new("katas").join(&kata.dir).join("Cargo.toml"),
+            solution.join("tests/examples.rs"),
+        ] {
+            let path = root.join(&file);
+            let mut bytes = std::fs::read(&path).unwrap();
+            change_one_byte(&mut bytes, 0);
+            std::fs::write(&path, bytes).unwrap();
+            assert_eq!(key_now(&root), original, "{} is not graded", file.display());
+        }
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    fn sound_check() -> KataCheck {
+        KataCheck {
+            id: "k".into(),
+            skeleton_score: 0.0,
+            skeleton_compiles: true,
+            solution_score: 100.0,
+            mutants: Vec::new(),
+            alternatives: Vec::new(),
+            problems: Vec::new(),
+            from_cache: false,
+            build_seconds: 1.0,
+            test_seconds: 1.0,
+            tests_run: 1,
+            tests_stopped: 0,
+        }
+    }
+
+    #[test]
+    fn only_a_sound_verdict_under_the_same_key_is_served() {
+        let root = std::env::temp_dir().join(format!("kata-cache-store-{}", std::process::id()));
+        let store = Store::new(&root);
+        assert!(store.verdict("k", "key").is_none(), "nothing stored yet");
+        let entry = |verdict| cache::Entry {
+            key: "key".into(),
+            verdict: Some(verdict),
+            catchers: BTreeMap::from([("m".to_owned(), "stage1::t".to_owned())]),
+        };
+        store.save("k", entry(sound_check())).unwrap();
+        assert!(store.verdict("k", "key").is_some());
+        assert!(store.verdict("k", "other key").is_none());
+        let mut unsound = sound_check();
+        unsound.problems.push("mutant `m` is not caught".into());
+        store.save("k", entry(unsound)).unwrap();
+        assert!(
+            store.verdict("k", "key").is_none(),
+            "a problem is never served"
+        );
+        assert_eq!(
+            store.load("k").catchers["m"],
+            "stage1::t",
+            "catchers are kept"
+        );
+        let files: Vec<_> = std::fs::read_dir(root.join("target/kata-verify"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(files, ["k.json"], "no temporary file is left");
+        std::fs::write(root.join("target/kata-verify/k.json"), "{ not json").unwrap();
+        assert!(
+            store.verdict("k", "key").is_none(),
+            "a damaged file is a miss"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

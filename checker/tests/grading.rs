@@ -328,6 +328,51 @@ fn every_kata_passes_the_self_check() {
     assert!(output.status.success());
 }
 
+/// `cargo kata verify <kata> --format json [extra]`: the kata's check and the exit status.
+fn verify_one(kata: &str, extra: &[&str]) -> (Value, bool) {
+    let mut args = vec!["verify", kata, "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = checker(&args);
+    let checks: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "verify JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (checks[0].clone(), output.status.success())
+}
+
+/// The cache of verdicts: a second run of an unchanged kata is served from it, and
+/// `--no-cache` grades again (which inputs change the key is proved input by input by the
+/// checker's unit test `one_changed_byte_in_any_input_changes_the_key_and_nothing_else_does`).
+#[test]
+fn a_second_verify_is_served_from_the_cache_and_no_cache_grades_again() {
+    // The kata with the quickest self-check.
+    let kata = "priority-queue";
+    let (first, sound) = verify_one(kata, &[]);
+    assert!(sound, "{first}");
+    let (second, sound) = verify_one(kata, &[]);
+    assert!(sound);
+    assert_eq!(second["from_cache"], true, "{second}");
+    assert_eq!(
+        second["tests_run"], first["tests_run"],
+        "the stored verdict is served"
+    );
+    let (third, sound) = verify_one(kata, &["--no-cache"]);
+    assert!(sound);
+    assert_eq!(third["from_cache"], false, "{third}");
+    assert!(third["tests_run"].as_u64().unwrap() > 0, "{third}");
+    let mutants = third["mutants"].as_array().unwrap();
+    assert!(!mutants.is_empty());
+    for mutant in mutants {
+        assert_eq!(mutant["caught"], true, "{mutant}");
+    }
+    assert!(
+        third["tests_stopped"].as_u64().unwrap() > 0,
+        "a mutant's tests stop at the first that catches it: {third}"
+    );
+}
+
 #[test]
 fn a_second_checker_waits_for_the_harness_and_says_so() {
     use std::io::{BufRead, BufReader};
