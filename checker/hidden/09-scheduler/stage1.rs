@@ -265,7 +265,7 @@ fn field(low: u32, high: u32) -> impl Strategy<Value = (Vec<bool>, String)> {
                 format!("{a}-{b}"),
             )
         }),
-        // No step larger than the field (`*/8` on days of the week): the prompt leaves
+        // No step as large as the field (`*/8` on days of the week): the prompt leaves
         // those to the candidate.
         (2u32..=8.min(high - low)).prop_map(move |step| {
             (

@@ -26,9 +26,9 @@
 //!
 //! A range must not run backwards: `5-1` is an error (nothing wraps round). A step may pass
 //! the end of its range: `58/7` is just 58. Left to you, as the tests use none of them:
-//! macros such as `@daily` (the kata does not require them), a step larger than the whole
-//! field (`*/90` on minutes), and a range that ends in `SUN` (`FRI-SUN`: refused as 5-0, or
-//! read as 5-7).
+//! macros such as `@daily` (the kata does not require them), a step as large as the whole
+//! field or larger (`*/60` on minutes; `*/8` on days of the week, whose field has eight
+//! values, 0–7), and a range that ends in `SUN` (`FRI-SUN`: refused as 5-0, or read as 5-7).
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
 //! `cargo test -p scheduler`; `cargo kata grade scheduler` grades the kata.
