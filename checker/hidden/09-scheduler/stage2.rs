@@ -282,3 +282,25 @@ async fn failures_are_counted() {
     })
     .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_interval_is_refused() {
+    // `Every(Duration::ZERO)` would be due again the instant it was due: `add` panics (an
+    // error returned instead is accepted too).
+    graded_async(async {
+        let scheduler = Scheduler::start(1, start());
+        let gauge = Arc::new(Gauge::default());
+        let zero = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scheduler.add(
+                "zero",
+                Trigger::Every(Duration::ZERO),
+                job(&gauge, Duration::ZERO),
+            )
+        }));
+        assert!(
+            !matches!(zero, Ok(Ok(_))),
+            "a job with an interval of zero must be refused"
+        );
+    })
+    .await;
+}

@@ -24,6 +24,12 @@
 //! **either** matches; otherwise it must match both (a field written `*` allows every day,
 //! `*/5` only every fifth).
 //!
+//! A range must not run backwards: `5-1` is an error (nothing wraps round). A step may pass
+//! the end of its range: `58/7` is just 58. Left to you, as the tests use none of them:
+//! macros such as `@daily` (the kata does not require them), a step as large as the whole
+//! field or larger (`*/60` on minutes; `*/8` on days of the week, whose field has eight
+//! values, 0–7), and a range that ends in `SUN` (`FRI-SUN`: refused as 5-0, or read as 5-7).
+//!
 //! Every `// TODO:` marks a place to write code. Run the examples with
 //! `cargo test -p scheduler`; `cargo kata grade scheduler` grades the kata.
 //!
@@ -126,7 +132,8 @@ pub enum ParseError {
     Invalid {
         /// The field.
         field: Field,
-        /// The offending part of the field, as written.
+        /// The offending part of the field, as written: the whole list item (`*/0`, `5-1`,
+        /// or `32` in `1,32`).
         value: String,
         /// What is wrong with it.
         reason: String,
@@ -195,9 +202,11 @@ impl Schedule {
 /// When a job runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
-    /// Every so often, the first time one interval after the job is added.
+    /// Every so often, the first time one interval after the job is added. The interval
+    /// must not be zero ([`Scheduler::add`] panics).
     Every(Duration),
-    /// At the minutes a cron expression matches.
+    /// At the minutes a cron expression matches, the first strictly after the job is added:
+    /// a `*/15` job added at 8:00 first runs at 8:15.
     Cron(Schedule),
 }
 
@@ -299,6 +308,12 @@ impl Scheduler {
     /// name continue from the saved counts; one that missed runs while the scheduler was
     /// down runs once at once.
     ///
+    /// Left to you, as the tests do not look: whether a job that was never due before the
+    /// stop has missed anything; when an interval job runs next after its catch-up run;
+    /// what a restart does whose clock shows a time before the saved one; whether `cancel`
+    /// drops the job's saved counts; whether a pause is saved; whether an empty file is
+    /// corrupt.
+    ///
     /// # Errors
     ///
     /// [`StateError::Corrupt`] when the file exists but cannot be parsed (it is left as it
@@ -328,6 +343,10 @@ impl Scheduler {
     /// # Errors
     ///
     /// [`StateError`] when the state file cannot be written.
+    ///
+    /// # Panics
+    ///
+    /// On `Trigger::Every(Duration::ZERO)`, as `tokio::time::interval` does.
     pub fn add<F, Fut>(&self, name: &str, trigger: Trigger, job: F) -> Result<JobId, StateError>
     where
         F: Fn() -> Fut + Send + Sync + 'static,

@@ -391,11 +391,16 @@ impl Scheduler {
     /// # Errors
     ///
     /// When the state file cannot be written.
+    ///
+    /// # Panics
+    ///
+    /// On an interval of zero.
     pub fn add<F, Fut>(&self, name: &str, trigger: Trigger, job: F) -> Result<JobId, StateError>
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), String>> + Send + 'static,
     {
+        assert!(!matches!(trigger, Trigger::Every(d) if d.is_zero()), "an interval of zero");
         let id = self.ids.fetch_add(1, Ordering::Relaxed);
         let now = self.core.now();
         let record = {
