@@ -223,6 +223,10 @@ fn try_emit_with_no_listener_is_an_error() {
             em.try_emit("error", &7).is_err(),
             "an error event nobody handles must be reported, not swallowed"
         );
+        assert!(
+            em.try_emit("data", &7).is_err(),
+            "try_emit reports any event nobody handles, not only \"error\""
+        );
         let id = em.on("error", |_| {});
         assert!(em.try_emit("error", &7).is_ok());
         em.off("error", id);

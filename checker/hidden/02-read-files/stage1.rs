@@ -133,6 +133,12 @@ async fn a_limit_of_zero_is_an_error_not_a_hang() {
         .await
         .expect("a limit of 0 must return an error, not wait forever");
         assert_eq!(outcome.err(), Some(LimitError::Zero));
+        let nothing = read_files_with_limit(Vec::<PathBuf>::new(), 0).await;
+        assert_eq!(
+            nothing.err(),
+            Some(LimitError::Zero),
+            "a limit of 0 is an error even with no paths"
+        );
         assert!(!LimitError::Zero.to_string().is_empty());
     })
     .await;

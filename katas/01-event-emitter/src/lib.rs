@@ -129,7 +129,7 @@ impl<E: Eq + Hash, A> EventEmitter<E, A> {
     }
 
     /// Emits `event` like [`emit`](Self::emit), but treats "nobody listened" as an error,
-    /// as Node does for its `"error"` event.
+    /// as Node does for its `"error"` event. It does so for every event: no name is special.
     ///
     /// # Errors
     ///
@@ -180,8 +180,8 @@ impl<E, A> fmt::Debug for EventEmitter<E, A> {
 }
 
 /// A thread-safe event emitter: the same API and semantics as [`EventEmitter`], shareable
-/// between threads (`Send + Sync` when the event type is). Listeners must be
-/// `Send + Sync`.
+/// between threads (`Send + Sync` whenever the event type `E` and the argument type `A`
+/// both are). Listeners must be `Send + Sync`.
 ///
 /// Build it from `sync::Mutex` and the `sync` atomics (see the `sync` module), and store
 /// the closures in a `std::sync::Arc<dyn Fn(&A) + Send + Sync>`.
@@ -213,6 +213,9 @@ impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
     }
 
     /// Unregisters the listener `id` from `event`; see [`EventEmitter::off`].
+    ///
+    /// An emit that starts after `off` returned never calls the listener; an emit already
+    /// running on another thread, which took its snapshot before, may still call it.
     pub fn off<Q>(&self, event: &Q, id: ListenerId) -> bool
     where
         E: Borrow<Q>,

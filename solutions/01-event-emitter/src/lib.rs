@@ -187,7 +187,7 @@ impl<E: Eq + Hash, A> EventEmitter<E, A> {
     }
 
     /// Emits `event` like [`emit`](Self::emit), but treats "nobody listened" as an error,
-    /// as Node does for its `"error"` event.
+    /// as Node does for its `"error"` event. It does so for every event: no name is special.
     ///
     /// # Errors
     ///
@@ -246,7 +246,8 @@ impl<E, A> fmt::Debug for EventEmitter<E, A> {
 type SyncListener<A> = std::sync::Arc<dyn Fn(&A) + Send + Sync>;
 
 /// A thread-safe event emitter: the same API and semantics as [`EventEmitter`], shareable
-/// between threads (`Send + Sync` when the event type is).
+/// between threads (`Send + Sync` whenever the event type `E` and the argument type `A`
+/// both are).
 ///
 /// One mutex guards the listener map. It is held only to change the map or take a
 /// snapshot, never while a listener runs, so listeners may use the emitter re-entrantly and
@@ -293,6 +294,9 @@ impl<E: Eq + Hash, A> SyncEventEmitter<E, A> {
     }
 
     /// Unregisters the listener `id` from `event`; see [`EventEmitter::off`].
+    ///
+    /// An emit that starts after `off` returned never calls the listener; an emit already
+    /// running on another thread, which took its snapshot before, may still call it.
     pub fn off<Q>(&self, event: &Q, id: ListenerId) -> bool
     where
         E: Borrow<Q>,

@@ -59,7 +59,8 @@ impl std::error::Error for LimitError {}
 pub struct FileError {
     /// The path as given.
     pub path: PathBuf,
-    /// What went wrong. Content that is not UTF-8 is `io::ErrorKind::InvalidData`.
+    /// What went wrong. Content that is not UTF-8 is `io::ErrorKind::InvalidData`; any
+    /// other failure is the error the read returned, unchanged.
     pub source: io::Error,
 }
 
@@ -78,12 +79,15 @@ impl std::error::Error for FileError {
 /// Runs `f` on every item with at most `limit` of the returned futures in flight, and
 /// returns the outputs in the order of the items.
 ///
-/// A new future is started the moment a running one finishes; items are taken from the
-/// iterator only then. Dropping the returned future drops every future still running.
+/// `f` is called for the items in their order, each only when a slot is free (how far
+/// ahead the iterator itself is read is up to you): a job holds its slot from the call of
+/// `f` until its future completes, that future runs from the call on, and the slot is
+/// refilled the moment it frees. Dropping the returned future drops every future still
+/// running.
 ///
 /// # Errors
 ///
-/// [`LimitError::Zero`] when `limit` is 0.
+/// [`LimitError::Zero`] when `limit` is 0, whatever the items (even none).
 pub async fn map_with_limit<I, F, Fut>(
     items: I,
     limit: usize,
@@ -127,7 +131,8 @@ where
 ///
 /// # Errors
 ///
-/// [`LimitError::Zero`] when `limit` is 0. Per-file failures are the inner `Err`s.
+/// [`LimitError::Zero`] when `limit` is 0, even with no paths. Per-file failures are
+/// the inner `Err`s.
 pub async fn read_files_with_limit<P: AsRef<Path>>(
     paths: impl IntoIterator<Item = P>,
     limit: usize,
