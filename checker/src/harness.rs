@@ -392,6 +392,11 @@ impl Harness {
             ],
             false,
         );
+        // cargo clippy puts its own driver in RUSTC_WORKSPACE_WRAPPER: the confining
+        // wrapper goes around it.
+        if let Ok(checker) = std::env::current_exe() {
+            command.env("RUSTC_WRAPPER", checker);
+        }
         let output = command.output().context("failed to run cargo clippy")?;
         let mut findings = Vec::new();
         for line in String::from_utf8_lossy(&output.stdout).lines() {
@@ -572,6 +577,14 @@ fn cargo_in(dir: &Path, args: &[&str], show_progress: bool) -> Command {
         "MFLAGS",
     ] {
         command.env_remove(var);
+    }
+    // The compiler on an attempt's own crate runs confined (see `confine::rustc_wrapper`):
+    // cargo starts it through this checker. A workspace wrapper only, so the registry
+    // dependencies' fingerprints do not change.
+    if let Ok(checker) = std::env::current_exe() {
+        command
+            .env("RUSTC_WORKSPACE_WRAPPER", checker)
+            .env(crate::confine::RUSTC_WRAPPER_ENV, dir);
     }
     command
 }
