@@ -20,6 +20,7 @@ use std::fs;
 use std::io::Write;
 use std::os::fd::{IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -128,8 +129,6 @@ pub fn pid_namespaces() -> Result<(), String> {
         .clone()
 }
 
-use std::os::unix::process::CommandExt;
-
 /// Builds the Landlock ruleset of one test process: returns its descriptor (to apply in
 /// the child with [`restrict_self`]), or `None` where the kernel has no Landlock.
 pub fn test_ruleset(exe: &Path, scratch: &Path) -> Result<Option<OwnedFd>, String> {
@@ -229,6 +228,7 @@ pub fn pids_cgroup() -> Result<&'static PidsHierarchy, String> {
     FOUND
         .get_or_init(|| {
             let hierarchy = find_pids_hierarchy()?;
+            remove_stale(&hierarchy.base);
             // Prove it: make one, limit it, remove it.
             let probe = TestCgroup::create(&hierarchy, 16).map_err(|e| {
                 format!(
@@ -248,35 +248,8 @@ fn find_pids_hierarchy() -> Result<PidsHierarchy, String> {
         .map_err(|e| format!("cannot read /proc/self/mountinfo: {e}"))?;
     let own = fs::read_to_string("/proc/self/cgroup")
         .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
-    let mut v1 = None;
-    let mut v2 = None;
-    for line in mountinfo.lines() {
-        let Some((left, right)) = line.split_once(" - ") else {
-            continue;
-        };
-        let Some(mount_point) = left.split(' ').nth(4) else {
-            continue;
-        };
-        let mut right = right.split(' ');
-        let kind = right.next().unwrap_or_default();
-        let options = right.nth(1).unwrap_or_default();
-        if kind == "cgroup2" && v2.is_none() {
-            v2 = Some(PathBuf::from(mount_point));
-        } else if kind == "cgroup" && options.split(',').any(|o| o == "pids") {
-            v1 = Some(PathBuf::from(mount_point));
-        }
-    }
-    let own_path = |controller: &str| {
-        own.lines().find_map(|line| {
-            let mut parts = line.splitn(3, ':');
-            let _ = parts.next();
-            let controllers = parts.next()?;
-            let path = parts.next()?;
-            (controllers.split(',').any(|c| c == controller)
-                || (controller.is_empty() && controllers.is_empty()))
-            .then(|| path.trim_start_matches('/').to_owned())
-        })
-    };
+    let (v2, v1) = cgroup_mounts(&mountinfo);
+    let own_path = |controller: &str| own_cgroup(&own, controller);
     if let Some(mount) = &v2
         && let Some(path) = own_path("")
     {
@@ -306,6 +279,68 @@ fn find_pids_hierarchy() -> Result<PidsHierarchy, String> {
          or no cgroup filesystem mounted)"
             .into(),
     )
+}
+
+/// The mount points of the cgroup v2 filesystem and of the v1 `pids` hierarchy, from
+/// `/proc/self/mountinfo`.
+fn cgroup_mounts(mountinfo: &str) -> (Option<PathBuf>, Option<PathBuf>) {
+    let mut v1 = None;
+    let mut v2 = None;
+    for line in mountinfo.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let Some(mount_point) = left.split(' ').nth(4) else {
+            continue;
+        };
+        let mut right = right.split(' ');
+        let kind = right.next().unwrap_or_default();
+        let options = right.nth(1).unwrap_or_default();
+        if kind == "cgroup2" && v2.is_none() {
+            v2 = Some(PathBuf::from(mount_point));
+        } else if kind == "cgroup" && options.split(',').any(|o| o == "pids") {
+            v1 = Some(PathBuf::from(mount_point));
+        }
+    }
+    (v2, v1)
+}
+
+/// This process's cgroup (without the leading `/`) in the v1 hierarchy of `controller`, or
+/// in the v2 hierarchy when `controller` is empty, from `/proc/self/cgroup`.
+fn own_cgroup(own: &str, controller: &str) -> Option<String> {
+    own.lines().find_map(|line| {
+        let mut parts = line.splitn(3, ':');
+        let _ = parts.next();
+        let controllers = parts.next()?;
+        let path = parts.next()?;
+        let matches = if controller.is_empty() {
+            controllers.is_empty()
+        } else {
+            controllers.split(',').any(|c| c == controller)
+        };
+        matches.then(|| path.trim_start_matches('/').to_owned())
+    })
+}
+
+/// Removes the empty cgroups of checkers that are gone (killed before they could clean up).
+fn remove_stale(base: &Path) {
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("kata-checker-"))
+            .and_then(|rest| rest.split('-').next())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            // Fails, harmlessly, if something still runs in it.
+            let _ = fs::remove_dir(entry.path());
+        }
+    }
 }
 
 /// One test's cgroup: `pids.max` set, the test joins it in the child before exec.
@@ -504,4 +539,28 @@ fn rustc_ruleset(
         Ok(created.into())
     })();
     result.map_err(|error| format!("failed to build the compiler's Landlock ruleset: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_pids_hierarchies_and_the_own_cgroup() {
+        let mountinfo = "\
+25 24 0:22 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+33 25 0:29 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+34 25 0:30 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+36 25 0:32 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+";
+        let (v2, v1) = cgroup_mounts(mountinfo);
+        assert_eq!(v2.as_deref(), Some(Path::new("/sys/fs/cgroup/unified")));
+        assert_eq!(v1.as_deref(), Some(Path::new("/sys/fs/cgroup/pids")));
+        assert_eq!(cgroup_mounts("no cgroups here\n"), (None, None));
+
+        let own = "8:pids:/ci/job\n4:memory:/elsewhere\n0::/user.slice/session\n";
+        assert_eq!(own_cgroup(own, "pids").as_deref(), Some("ci/job"));
+        assert_eq!(own_cgroup(own, "").as_deref(), Some("user.slice/session"));
+        assert_eq!(own_cgroup(own, "cpu"), None);
+    }
 }
