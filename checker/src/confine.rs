@@ -511,14 +511,26 @@ fn rustc_ruleset(
     let mut readable: Vec<PathBuf> = SYSTEM_READ.iter().map(PathBuf::from).collect();
     readable.push(src.to_owned());
     // The toolchain: wherever the compiler (or clippy's driver) and its sysroot live.
-    if let Ok(output) = Command::new(rustc).args(["--print", "sysroot"]).output() {
-        readable.push(PathBuf::from(
-            String::from_utf8_lossy(&output.stdout).trim(),
-        ));
-    }
-    if let Ok(path) = Path::new(rustc).canonicalize() {
-        readable.push(path);
-    }
+    // cargo names the toolchain's own binary, `<sysroot>/bin/rustc`; asking it costs a
+    // process, so only when the layout is not that.
+    let binary = Path::new(rustc).canonicalize().ok();
+    let sysroot = binary
+        .as_deref()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .filter(|root| root.join("lib/rustlib").is_dir())
+        .map(Path::to_owned)
+        .or_else(|| {
+            let output = Command::new(rustc)
+                .args(["--print", "sysroot"])
+                .output()
+                .ok()?;
+            Some(PathBuf::from(
+                String::from_utf8_lossy(&output.stdout).trim(),
+            ))
+        });
+    readable.extend(sysroot);
+    readable.extend(binary);
     // Dependencies' proc macros and rlibs, and the compiler's output, are in the harness's
     // target folder; the linker's temporary files go to TMPDIR, set to a folder in it.
     let target = harness.join("target");
