@@ -95,6 +95,10 @@ impl Plants {
                 .unwrap()
                 .join(format!("solutions/hostile-{unique}")),
             learner.join(format!("hostile-{unique}")),
+            // Inside the learner's own crate (the fixture that writes is graded from there).
+            learner.join(format!(
+                "hostile-writes-absolute-paths/src/hostile-{unique}.rs"
+            )),
         ];
         Plants {
             home,
