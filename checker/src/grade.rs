@@ -327,6 +327,16 @@ fn report(
             }
         }
     }
+    // The compiler on the attempt's crate may read only its src/ (see `confine`): say
+    // plainly why a read outside was refused, in one line before the compiler's own words.
+    if compile_errors.iter().any(|e| refused_read(e)) {
+        compile_errors.insert(
+            0,
+            "refused: the attempt reads a file outside its src/ folder at compile time \
+             (include_str!, include_bytes!, include! or #[path]); only files under src/ may be read"
+                .into(),
+        );
+    }
     let mut stages = Vec::new();
     let mut tests = Vec::new();
     for (index, stage) in kata.stages.iter().enumerate() {
@@ -372,6 +382,7 @@ fn report(
             score: round1(score),
         });
     }
+    let confinement = crate::confine::held();
     let score = round1(stages.iter().map(|s| s.score).sum());
     let stage_reached = stages
         .iter()
@@ -402,5 +413,28 @@ fn report(
         stage_reached,
         score: if all_passed { 100.0 } else { score.min(99.9) },
         network_isolated: runner::network_isolation(),
+        filesystem_confined: confinement.filesystem.is_ok(),
+        processes_confined: confinement.processes.is_ok(),
+        confinement_notes: confinement_notes(),
     }
+}
+
+/// Whether a compiler error is a read the build's sandbox refused.
+fn refused_read(error: &str) -> bool {
+    error.contains("Permission denied") || error.contains("os error 13")
+}
+
+/// Why candidate code was not fully confined on this machine, one note per gap.
+pub fn confinement_notes() -> Vec<String> {
+    let held = crate::confine::held();
+    let mut notes = Vec::new();
+    if let Err(why) = &held.filesystem {
+        notes.push(format!(
+            "tests could read and write files outside their private folders: {why}"
+        ));
+    }
+    if let Err(why) = &held.processes {
+        notes.push(format!("test processes were not fully confined: {why}"));
+    }
+    notes
 }

@@ -411,6 +411,11 @@ impl Harness {
             ],
             false,
         );
+        // cargo clippy puts its own driver in RUSTC_WORKSPACE_WRAPPER: the confining
+        // wrapper goes around it.
+        if let Some(checker) = checker_binary() {
+            command.env("RUSTC_WRAPPER", checker);
+        }
         let output = command.output().context("failed to run cargo clippy")?;
         let mut findings = Vec::new();
         for line in String::from_utf8_lossy(&output.stdout).lines() {
@@ -645,7 +650,26 @@ fn cargo_in(dir: &Path, args: &[&str], show_progress: bool) -> Command {
     ] {
         command.env_remove(var);
     }
+    // The compiler on an attempt's own crate runs confined (see `confine::rustc_wrapper`):
+    // cargo starts it through this checker. A workspace wrapper only, so the registry
+    // dependencies' fingerprints do not change.
+    if let Some(checker) = checker_binary() {
+        command
+            .env("RUSTC_WORKSPACE_WRAPPER", checker)
+            .env(crate::confine::RUSTC_WRAPPER_ENV, dir);
+    }
     command
+}
+
+/// This checker's binary, for cargo to start as the compiler wrapper. When the file was
+/// replaced while the checker runs (a rebuild), Linux names it `… (deleted)`: the new
+/// binary at the same path does the same job.
+fn checker_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    match exe.to_str().and_then(|p| p.strip_suffix(" (deleted)")) {
+        Some(path) => Some(PathBuf::from(path)),
+        None => Some(exe),
+    }
 }
 
 /// `cargo test --test hidden` of `slots` run directly in the harness of `root`: the floor

@@ -474,6 +474,14 @@ pub fn grade(
     let elapsed = at.saturating_sub(record.started);
     let late = elapsed > record.minutes * 60;
     let mut summary = report.render();
+    if !report.filesystem_confined || !report.processes_confined || !report.network_isolated {
+        let _ = writeln!(
+            summary,
+            "  WARNING: the candidate's code ran on this machine without full confinement \
+             (see the notes above): grade strangers' code only on a machine you can lose, \
+             or where Landlock, PID namespaces and cgroups are available."
+        );
+    }
     let _ = writeln!(
         summary,
         "  Time used: {} of {} min{}",

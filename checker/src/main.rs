@@ -7,6 +7,7 @@
 //! - `harness`: the cargo workspace under `target/kata-harness` where attempts are built
 //!   together with the hidden tests.
 //! - `runner`: one hidden test in one process: limits, timeout, the proof channel.
+//! - `confine`: Landlock, PID namespaces and pids cgroups around candidate code.
 //! - `grade`: build once, run every test on every core, score per stage.
 //! - `report`: the human report and the JSON (exercism v3 fields plus ours).
 //! - `mutants`, `verify` and `cache`: the self-check, and its verdicts kept by content.
@@ -24,6 +25,7 @@ mod bench;
 mod benchmarks;
 mod cache;
 mod cli;
+mod confine;
 mod grade;
 mod harness;
 mod interview;
@@ -43,6 +45,11 @@ use manifest::Manifest;
 use report::percent;
 
 fn main() -> ExitCode {
+    // Started by cargo as the compiler wrapper of the grading harness: confine and exec.
+    if let Some(harness) = std::env::var_os(confine::RUSTC_WRAPPER_ENV) {
+        let args: Vec<_> = std::env::args_os().skip(1).collect();
+        confine::rustc_wrapper(Path::new(&harness), &args);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

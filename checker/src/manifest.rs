@@ -34,6 +34,10 @@ pub struct Limits {
     /// Longest the build of the attempt may take, in seconds. Default 300.
     #[serde(default = "Limits::default_build")]
     pub build_seconds: u64,
+    /// Most processes and threads a test may have at once (a cgroup's `pids.max`, where
+    /// the machine has one). Default 512.
+    #[serde(default = "Limits::default_processes")]
+    pub processes: u64,
 }
 
 impl Limits {
@@ -52,6 +56,9 @@ impl Limits {
     fn default_build() -> u64 {
         300
     }
+    fn default_processes() -> u64 {
+        512
+    }
 }
 
 impl Default for Limits {
@@ -62,6 +69,7 @@ impl Default for Limits {
             file_mib: Self::default_file(),
             output_kib: Self::default_output(),
             build_seconds: Self::default_build(),
+            processes: Self::default_processes(),
         }
     }
 }

@@ -36,6 +36,17 @@ pub struct KataReport {
     /// Whether the test processes ran without any network (a network namespace of their
     /// own); `false` where this machine does not allow it.
     pub network_isolated: bool,
+    /// Whether the test processes could write only in their private folders and read
+    /// only what a program needs (Landlock); `false` where the kernel lacks it.
+    #[serde(default)]
+    pub filesystem_confined: bool,
+    /// Whether nothing a test started could outlive it (a PID namespace per test) and the
+    /// number of its processes was bounded (a pids cgroup).
+    #[serde(default)]
+    pub processes_confined: bool,
+    /// Why a confinement did not hold on this machine (empty when everything held).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confinement_notes: Vec<String>,
 }
 
 /// One stage's result.
@@ -170,6 +181,9 @@ impl KataReport {
                 out,
                 "\n  note: tests ran with network access (no network namespaces here)"
             );
+        }
+        for note in &self.confinement_notes {
+            let _ = writeln!(out, "\n  note: {note}");
         }
         let _ = writeln!(
             out,

@@ -1,10 +1,19 @@
 //! Runs one hidden test in a process of its own and decides what happened.
 //!
 //! The process gets a private working and temporary folder, an empty environment, its own
-//! process group (killed whole on a timeout and after it exits, so nothing it started
-//! survives), resource limits, and the two pipes of the proof channel: a per-run secret to
-//! read on fd 3 and a pipe to write it back on fd 4 (see the `kata-support` crate). A test
-//! passes only if the process exits with status 0 **and** wrote the secret back.
+//! process group, resource limits, the two pipes of the proof channel (a per-run secret to
+//! read on fd 3 and a pipe to write it back on fd 4, see the `kata-support` crate), and
+//! where the machine allows it (see `confine`): a network namespace, a Landlock ruleset
+//! (writes only in its private folder), a pids cgroup (a bounded count) and a PID
+//! namespace, so nothing it starts outlives it. A test passes only if the process exits
+//! with status 0 **and** wrote the secret back.
+//!
+//! With a PID namespace the process tree is: the spawned process (outside the namespace)
+//! → an init (PID 1 inside, reaps orphans) → the test (PID 2). The init cannot be killed
+//! by signals sent from inside, so the test is not PID 1 (an `abort` must still crash it);
+//! the init reports the test's wait status through a pipe and the outer process exits the
+//! same way, signal included. When the init exits, the kernel kills everything left in
+//! the namespace.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -141,6 +150,19 @@ pub fn run_test(
     // The write end is closed here, so the test reads the secret and then end-of-file.
 
     std::fs::create_dir_all(scratch)?;
+    let held = crate::confine::held();
+    // Built before the fork: the child only applies it.
+    let ruleset = match held.filesystem {
+        Ok(()) => crate::confine::test_ruleset(exe, scratch).map_err(anyhow::Error::msg)?,
+        Err(_) => None,
+    };
+    let cgroup = match crate::confine::pids_cgroup() {
+        Ok(hierarchy) => Some(
+            crate::confine::TestCgroup::create(hierarchy, limits.processes)
+                .context("failed to create the test's pids cgroup")?,
+        ),
+        Err(_) => None,
+    };
     let mut command = Command::new(exe);
     command
         .args(["--exact", name, "--nocapture", "--test-threads=1", "-q"])
@@ -166,17 +188,31 @@ pub fn run_test(
         memory_bytes: limits.memory_mib << 20,
         file_bytes: limits.file_mib << 20,
         isolate_network: network_isolation(),
+        ruleset_fd: ruleset.as_ref().map_or(-1, AsRawFd::as_raw_fd),
+        cgroup_procs: cgroup
+            .as_ref()
+            .map_or(0, |c| c.procs_path().as_ptr() as usize),
+        pid_namespace: crate::confine::pid_namespaces().is_ok(),
     };
-    // SAFETY: the closure runs in the forked child before exec and only calls
-    // async-signal-safe functions (fcntl, dup2, setrlimit, unshare) on values copied in.
+    // SAFETY: the closure runs in the forked child before exec and only makes system
+    // calls (fcntl, dup2, setrlimit, open/write, unshare, prctl, landlock, clone, wait4,
+    // read/write, close_range, kill, _exit) on values copied in or prepared before the fork.
     unsafe {
         command.pre_exec(move || setup.apply());
     }
     let output_limit = limits.output_kib * 1024;
     let started = Instant::now();
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("failed to start {}", exe.display()))?;
+    let spawned = command.spawn();
+    drop(ruleset);
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(error) => {
+            if let Some(cgroup) = cgroup {
+                cgroup.remove();
+            }
+            return Err(error).with_context(|| format!("failed to start {}", exe.display()));
+        }
+    };
     drop(secret_read);
     drop(proof_write);
     let pgid = child.id() as libc::pid_t;
@@ -196,12 +232,20 @@ pub fn run_test(
         Waited::Stopped => {
             kill_group(pgid);
             child.wait()?;
+            if let Some(cgroup) = cgroup {
+                cgroup.remove();
+            }
             return Ok(Run::stopped(started.elapsed()));
         }
     };
     let elapsed = started.elapsed();
     // Whatever the test started in its group (threads die with it; processes do not).
+    // With a PID namespace everything is gone already; the cgroup is the proof (and the
+    // last resort), emptied and removed before the verdict.
     kill_group(pgid);
+    if let Some(cgroup) = cgroup {
+        cgroup.remove();
+    }
 
     let grace = Duration::from_secs(2);
     let (out, out_cut) = stdout.recv_timeout(grace).unwrap_or_default();
@@ -284,6 +328,12 @@ struct ChildSetup {
     memory_bytes: u64,
     file_bytes: u64,
     isolate_network: bool,
+    /// A Landlock ruleset to apply, or -1.
+    ruleset_fd: i32,
+    /// Address of the NUL-terminated `cgroup.procs` path to join, or 0.
+    cgroup_procs: usize,
+    /// Run the test as PID 2 of a PID namespace of its own.
+    pid_namespace: bool,
 }
 
 impl ChildSetup {
@@ -294,9 +344,20 @@ impl ChildSetup {
         // this child.
         unsafe {
             // Move both out of the way first, so neither dup2 can clobber the other's source.
+            // The ruleset too: it may sit on fd 3 or 4.
             let secret = libc::fcntl(self.secret_fd, libc::F_DUPFD_CLOEXEC, 10);
             let proof = libc::fcntl(self.proof_fd, libc::F_DUPFD_CLOEXEC, 10);
-            if secret < 0 || proof < 0 || libc::dup2(secret, 3) < 0 || libc::dup2(proof, 4) < 0 {
+            let ruleset = if self.ruleset_fd >= 0 {
+                libc::fcntl(self.ruleset_fd, libc::F_DUPFD_CLOEXEC, 10)
+            } else {
+                -1
+            };
+            if secret < 0
+                || proof < 0
+                || (self.ruleset_fd >= 0 && ruleset < 0)
+                || libc::dup2(secret, 3) < 0
+                || libc::dup2(proof, 4) < 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             let limit = |resource, value: u64| {
@@ -310,8 +371,29 @@ impl ChildSetup {
             limit(libc::RLIMIT_CPU, self.cpu_seconds);
             limit(libc::RLIMIT_FSIZE, self.file_bytes);
             limit(libc::RLIMIT_AS, self.memory_bytes);
-            if self.isolate_network && (libc::unshare(libc::CLONE_NEWNET) != 0 || !loopback_up()) {
+            if self.cgroup_procs != 0
+                && !crate::confine::join_cgroup(self.cgroup_procs as *const libc::c_char)
+            {
                 return Err(std::io::Error::last_os_error());
+            }
+            let mut namespaces = 0;
+            if self.isolate_network {
+                namespaces |= libc::CLONE_NEWNET;
+            }
+            if self.pid_namespace {
+                namespaces |= libc::CLONE_NEWPID;
+            }
+            if namespaces != 0 && libc::unshare(namespaces) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if self.isolate_network && !loopback_up() {
+                return Err(std::io::Error::last_os_error());
+            }
+            if ruleset >= 0 && !crate::confine::restrict_self(ruleset) {
+                return Err(std::io::Error::last_os_error());
+            }
+            if self.pid_namespace {
+                return init_and_mirror();
             }
         }
         Ok(())
@@ -323,6 +405,110 @@ enum Waited {
     Exited(std::process::ExitStatus),
     TimedOut,
     Stopped,
+}
+
+/// In the spawned child, after `unshare(CLONE_NEWPID)`: forks the namespace's init, which
+/// forks the test. Returns only in the test's process (which then execs); the other two
+/// wait and exit as the test did.
+///
+/// # Safety
+///
+/// Only system calls; for use between fork and exec.
+unsafe fn init_and_mirror() -> std::io::Result<()> {
+    // SAFETY: raw system calls on local values; `clone` with only SIGCHLD is a fork
+    // that runs no atfork handlers, and the forked processes make system calls only.
+    unsafe {
+        let mut status_pipe = [0; 2];
+        if libc::pipe2(status_pipe.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let [from_init, to_outer] = status_pipe;
+        let init = raw_fork();
+        if init < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if init == 0 {
+            // PID 1 of the new namespace.
+            let test = raw_fork();
+            if test == 0 {
+                // The test: both pipe ends close on exec.
+                return Ok(());
+            }
+            close_all_but(to_outer);
+            if test < 0 {
+                libc::_exit(127);
+            }
+            loop {
+                let mut status = 0;
+                let pid = libc::waitpid(-1, &mut status, 0);
+                if pid == test {
+                    libc::write(to_outer, (&raw const status).cast(), 4);
+                    // Exiting kills whatever is left in the namespace.
+                    libc::_exit(0);
+                }
+                if pid < 0 && *libc::__errno_location() != libc::EINTR {
+                    libc::_exit(127);
+                }
+            }
+        }
+        // Outside the namespace: the process the runner waits for.
+        close_all_but(from_init);
+        let mut init_status = 0;
+        while libc::waitpid(init, &mut init_status, 0) < 0
+            && *libc::__errno_location() == libc::EINTR
+        {}
+        let mut status = 0i32;
+        let status = if libc::read(from_init, (&raw mut status).cast(), 4) == 4 {
+            status
+        } else {
+            init_status
+        };
+        if libc::WIFSIGNALED(status) {
+            let signal = libc::WTERMSIG(status);
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(signal, &action, std::ptr::null_mut());
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, signal);
+            libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+            libc::kill(libc::getpid(), signal);
+            libc::_exit(128 + signal);
+        }
+        libc::_exit(if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            127
+        })
+    }
+}
+
+/// `fork` as a bare system call: in a child between fork and exec no atfork handler may
+/// run. Returns the child's pid, 0 in the child, or -1.
+unsafe fn raw_fork() -> libc::pid_t {
+    // SAFETY: clone with SIGCHLD and no stack or thread flags duplicates the process
+    // exactly like fork.
+    unsafe {
+        libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_ulong, 0, 0, 0, 0) as libc::pid_t
+    }
+}
+
+/// Closes every descriptor except `keep` (the spawned process's copies of the test's pipes
+/// and of std's exec-status pipe must not keep them open).
+unsafe fn close_all_but(keep: i32) {
+    // SAFETY: closing descriptors this process owns.
+    unsafe {
+        let ranged = (keep == 0
+            || libc::syscall(libc::SYS_close_range, 0u32, (keep - 1) as u32, 0u32) == 0)
+            && libc::syscall(libc::SYS_close_range, (keep + 1) as u32, u32::MAX, 0u32) == 0;
+        if !ranged {
+            for fd in 0..4096 {
+                if fd != keep {
+                    libc::close(fd);
+                }
+            }
+        }
+    }
 }
 
 /// Waits for `child` to exit, for `deadline`, or for `stop` to be raised. Sleeps in `poll`

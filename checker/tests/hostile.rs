@@ -2,7 +2,10 @@
 //! `EventEmitter::try_emit` (three hidden tests call it; the other tests must still pass).
 //! Each is graded by the checker and must get the expected verdict with a one-line reason,
 //! quickly, without hanging the checker, touching the learner's folder, or leaving any
-//! process behind.
+//! process behind. Before the fixtures run, the suite plants a secret in a temporary "home"
+//! and marks paths a hostile write would create (in `/tmp`, that home, the workbook and the
+//! learner's folder); after each fixture it checks that no marker exists, that no process
+//! of the fixture is still running, and that the secret appears nowhere in the report.
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -35,6 +38,78 @@ enum Expect {
     AllPass,
     /// The attempt does not compile, with this text in the message.
     NotCompiled(&'static str),
+    /// Every hidden test passes where the filesystem is confined (the code panics if it
+    /// could read or write outside); otherwise only noted.
+    AllPassIfFilesystemConfined,
+    /// Like `NotCompiled`, where the build is confined (Landlock); otherwise only noted.
+    NotCompiledIfConfined(&'static str),
+    /// Every hidden test passes; where processes are confined, nothing it started is
+    /// running once the verdict is in.
+    AllPassNothingSurvives,
+    /// The count of processes is bounded where processes are confined: the victims fail
+    /// with this text; otherwise they time out.
+    BoundedIfConfined(&'static str),
+}
+
+/// What the suite planted for the fixtures to go after.
+struct Plants {
+    /// A stand-in for the user's home, holding `secret.txt` and `secret.rs`.
+    home: std::path::PathBuf,
+    /// The secret's text (in both files).
+    secret: String,
+    /// Paths a hostile write would create: none may exist after any fixture.
+    markers: Vec<std::path::PathBuf>,
+}
+
+impl Plants {
+    fn new() -> Self {
+        let unique = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let home = std::path::absolute(
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-home"),
+        )
+        .unwrap();
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
+        let secret = format!("KATA-PLANTED-SECRET-{unique}");
+        std::fs::write(home.join("secret.txt"), &secret).unwrap();
+        std::fs::write(
+            home.join("secret.rs"),
+            format!("pub const SECRET: &str = {secret:?};\n"),
+        )
+        .unwrap();
+        let learner =
+            std::path::absolute(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("attempts"))
+                .unwrap();
+        let markers = vec![
+            std::env::temp_dir().join(format!("kata-hostile-{unique}")),
+            home.join(format!("hostile-{unique}")),
+            repository()
+                .canonicalize()
+                .unwrap()
+                .join(format!("solutions/hostile-{unique}")),
+            learner.join(format!("hostile-{unique}")),
+            // Inside the learner's own crate (the fixture that writes is graded from there).
+            learner.join(format!(
+                "hostile-writes-absolute-paths/src/hostile-{unique}.rs"
+            )),
+        ];
+        Plants {
+            home,
+            secret,
+            markers,
+        }
+    }
+
+    fn escaped(&self) -> Vec<&std::path::PathBuf> {
+        self.markers.iter().filter(|m| m.exists()).collect()
+    }
 }
 
 struct Fixture {
@@ -60,9 +135,121 @@ fn fixture(name: &'static str, code: &str, expect: Expect) -> Fixture {
 /// Marks processes this suite starts, so that leftovers can be found afterwards.
 const SLEEP_MARK: &str = "424242";
 
-fn fixtures(port: u16) -> Vec<Fixture> {
+fn fixtures(port: u16, plants: &Plants) -> Vec<Fixture> {
     use Expect::*;
+    let repo = repository().canonicalize().unwrap();
+    let writes: String = plants
+        .markers
+        .iter()
+        .map(|m| {
+            format!(
+                "if std::fs::write({m:?}, \"x\").is_ok() {{ panic!(\"wrote {{}}\", {m:?}); }} \
+                 if std::fs::create_dir_all(std::path::Path::new({m:?}).join(\"d\")).is_ok() {{ panic!(\"made a folder in {{}}\", {m:?}); }} "
+            )
+        })
+        .collect();
+    let reads: String = [
+        plants.home.join("secret.txt"),
+        repo.join("solutions/01-event-emitter/src/lib.rs"),
+        repo.join("checker/hidden/01-event-emitter/stage2.rs"),
+        repo.join("target/kata-harness/hidden/01-event-emitter/stage2.rs"),
+        repo.join("katas.toml"),
+    ]
+    .iter()
+    .map(|p| {
+        format!(
+            "if let Ok(text) = std::fs::read_to_string({p:?}) {{ panic!(\"read {{}}: {{text}}\", {p:?}); }} "
+        )
+    })
+    .collect();
+    let secret_txt = plants.home.join("secret.txt").display().to_string();
+    let secret_rs = plants.home.join("secret.rs").display().to_string();
+    let (home_head, home_tail) = secret_txt.split_at(secret_txt.len() / 2);
+    let solution = repo
+        .join("solutions/01-event-emitter/src/lib.rs")
+        .display()
+        .to_string();
+    let compile_time = |name: &'static str, items: String| Fixture {
+        name,
+        code: "let _ = std::hint::black_box(STOLEN);".to_owned(),
+        items: Box::leak(items.into_boxed_str()),
+        expect: NotCompiledIfConfined("outside its src/ folder"),
+        args: &[],
+    };
     vec![
+        fixture(
+            "writes-absolute-paths",
+            &writes,
+            AllPassIfFilesystemConfined,
+        ),
+        fixture("reads-secrets", &reads, AllPassIfFilesystemConfined),
+        fixture(
+            "setsid-survivor",
+            &format!(
+                "let _ = std::process::Command::new(\"setsid\").args([\"sleep\", \"{SLEEP_MARK}\"]).spawn();"
+            ),
+            AllPassNothingSurvives,
+        ),
+        fixture(
+            "double-fork",
+            &format!(
+                "let _ = std::process::Command::new(\"sh\").args([\"-c\", \"(sleep {SLEEP_MARK} &) &\"]).status();"
+            ),
+            AllPassNothingSurvives,
+        ),
+        fixture(
+            "daemon",
+            &format!(
+                "let _ = std::process::Command::new(\"sh\").args([\"-c\", \"setsid -f sh -c 'exec sleep {SLEEP_MARK} </dev/null >/dev/null 2>&1' </dev/null >/dev/null 2>&1\"]).status();"
+            ),
+            AllPassNothingSurvives,
+        ),
+        Fixture {
+            // Time to reach the bound (512) even on a busy machine.
+            args: &["--time-limit", "10"],
+            ..fixture(
+                "fork-bomb",
+                &format!(
+                    "let mut started = 0; loop {{ match std::process::Command::new(\"sleep\").arg(\"{SLEEP_MARK}\").spawn() {{ \
+                 Ok(_) => started += 1, Err(e) => panic!(\"spawn refused after {{started}} processes: {{e}}\") }} }}"
+                ),
+                BoundedIfConfined("spawn refused after"),
+            )
+        },
+        compile_time(
+            "include-str",
+            format!("const STOLEN: &str = include_str!({secret_txt:?});\n"),
+        ),
+        compile_time(
+            "include-bytes",
+            format!("const STOLEN: &[u8] = include_bytes!({secret_txt:?});\n"),
+        ),
+        compile_time(
+            "include-str-concat",
+            format!("const STOLEN: &str = include_str!(concat!({home_head:?}, {home_tail:?}));\n"),
+        ),
+        compile_time(
+            "include-str-through-a-macro",
+            format!(
+                "macro_rules! grab {{ ($how:ident) => {{ $how!(concat!({home_head:?}, {home_tail:?})) }} }}\n\
+                 const STOLEN: &str = grab!(include_str);\n"
+            ),
+        ),
+        compile_time(
+            "include-the-solution",
+            format!("mod stolen {{ include!({solution:?}); }}\nconst STOLEN: u8 = 0;\n"),
+        ),
+        compile_time(
+            "path-attribute",
+            format!("#[path = {secret_rs:?}]\nmod stolen;\nconst STOLEN: &str = stolen::SECRET;\n"),
+        ),
+        compile_time(
+            "path-attribute-through-a-macro",
+            format!(
+                "macro_rules! module {{ ($($attr:tt)*) => {{ #[$($attr)*] mod stolen; }} }}\n\
+                 module!(path = {secret_rs:?});\nconst STOLEN: &str = stolen::SECRET;\n"
+            ),
+        ),
         fixture(
             "infinite-loop",
             "loop { std::hint::spin_loop(); }",
@@ -188,8 +375,11 @@ fn victims(report: &Value) -> Vec<&Value> {
 fn check(name: &str, report: &Value, expect: Expect) {
     let tests = report["tests"].as_array().unwrap();
     match expect {
-        Expect::AllPass => {
+        Expect::AllPass | Expect::AllPassIfFilesystemConfined | Expect::AllPassNothingSurvives => {
             assert_eq!(report["score"], 100.0, "{name}: {report:#}");
+        }
+        Expect::NotCompiledIfConfined(reason) | Expect::BoundedIfConfined(reason) => {
+            unreachable!("{name}: resolved before checking ({reason})")
         }
         Expect::NotCompiled(reason) => {
             assert_eq!(report["status"], "error", "{name}");
@@ -244,7 +434,7 @@ fn strays() -> Vec<String> {
     let harness = repository()
         .canonicalize()
         .unwrap()
-        .join("target/kata-harness/target")
+        .join("target/kata-harness/target/debug/deps/hidden-")
         .display()
         .to_string();
     let mut found = Vec::new();
@@ -253,7 +443,7 @@ fn strays() -> Vec<String> {
             continue;
         };
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if cmdline.contains(SLEEP_MARK) || cmdline.contains(&harness) {
+        if cmdline.contains(SLEEP_MARK) || cmdline.starts_with(&harness) {
             found.push(format!(
                 "{}: {cmdline}",
                 entry.file_name().to_string_lossy()
@@ -263,12 +453,34 @@ fn strays() -> Vec<String> {
     found
 }
 
+/// Removes whatever a fixture managed to create (where nothing is confined).
+fn cleanup(plants: &Plants) {
+    for marker in plants.escaped() {
+        let _ = std::fs::remove_file(marker);
+        let _ = std::fs::remove_dir_all(marker);
+    }
+}
+
+/// Kills this suite's own leftover `sleep`s (where processes are not confined).
+fn kill_strays() {
+    for line in strays() {
+        if line.contains(SLEEP_MARK)
+            && let Some(pid) = line.split(':').next().and_then(|p| p.parse::<i32>().ok())
+        {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
 #[test]
 fn every_hostile_attempt_gets_its_verdict() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a local listener");
     let port = listener.local_addr().unwrap().port();
     let started = Instant::now();
-    for fixture in fixtures(port) {
+    let plants = Plants::new();
+    for fixture in fixtures(port, &plants) {
         let inserted = format!(
             "{ANCHOR}        {{\n            {}\n        }}\n",
             fixture.code
@@ -283,15 +495,59 @@ fn every_hostile_attempt_gets_its_verdict() {
         let before = fingerprint(&dir);
         let one = Instant::now();
         let report = grade_json(&dir, fixture.args);
-        let expect = match (fixture.name, report["network_isolated"].as_bool()) {
-            ("opens-a-connection", Some(true)) => Expect::Outcome("failed", "the network"),
+        let held = |field: &str| report[field].as_bool() == Some(true);
+        let expect = match (fixture.name, fixture.expect) {
+            ("opens-a-connection", _) if held("network_isolated") => {
+                Expect::Outcome("failed", "the network")
+            }
             ("opens-a-connection", _) => {
                 eprintln!("note: no network namespaces here, so a connection cannot be refused");
                 Expect::AllPass
             }
-            _ => fixture.expect,
+            (_, Expect::NotCompiledIfConfined(reason)) if held("filesystem_confined") => {
+                Expect::NotCompiled(reason)
+            }
+            (_, Expect::BoundedIfConfined(reason)) if held("processes_confined") => {
+                Expect::Outcome("failed", reason)
+            }
+            (_, Expect::BoundedIfConfined(_)) => Expect::Outcome("timed-out", "timed out"),
+            (name, Expect::NotCompiledIfConfined(_) | Expect::AllPassIfFilesystemConfined)
+                if !held("filesystem_confined") =>
+            {
+                eprintln!("note: {name}: no Landlock here, so the filesystem is not confined");
+                cleanup(&plants);
+                continue;
+            }
+            (_, expect) => expect,
         };
         check(fixture.name, &report, expect);
+        let text = report.to_string();
+        assert!(
+            !text.contains(&plants.secret),
+            "{}: the planted secret is in the report",
+            fixture.name
+        );
+        assert_eq!(
+            plants.escaped(),
+            Vec::<&std::path::PathBuf>::new(),
+            "{}: wrote outside its private folder",
+            fixture.name
+        );
+        if held("processes_confined") {
+            // Everything is gone by the time the verdict is in: no waiting here.
+            assert_eq!(
+                strays(),
+                Vec::<String>::new(),
+                "{}: processes outlived their test",
+                fixture.name
+            );
+        } else if matches!(fixture.expect, Expect::AllPassNothingSurvives) {
+            eprintln!(
+                "note: {}: processes are not confined here: {:?}",
+                fixture.name, report["confinement_notes"]
+            );
+            kill_strays();
+        }
         assert_eq!(
             fingerprint(&dir),
             before,
