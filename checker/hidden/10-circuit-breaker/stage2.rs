@@ -136,6 +136,26 @@ async fn only_errors_the_predicate_accepts_count() {
 }
 
 #[test]
+fn the_reset_timeout_counts_from_the_failures_report() {
+    graded(|| {
+        let clock = ManualClock::new();
+        let breaker = CircuitBreaker::with_clock(config(1, 1, 1), clock.clone()).expect("valid");
+        let slow = breaker.try_acquire().expect("closed");
+        clock.advance(Duration::from_secs(5)); // the call takes 5 s, then fails
+        slow.failure();
+        assert_eq!(breaker.state(), State::Open);
+        clock.advance(Duration::from_millis(9_999));
+        assert_eq!(
+            breaker.state(),
+            State::Open,
+            "the reset timeout counts from the failure's report, not from the call's start"
+        );
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(breaker.state(), State::HalfOpen);
+    });
+}
+
+#[test]
 fn a_permit_from_an_earlier_period_changes_nothing() {
     // Every change of state starts a new period; a permit taken before it is stale.
     graded(|| {
