@@ -49,6 +49,29 @@ async fn polling_early_again_does_not_skip_the_delay() {
     .await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn each_delay_starts_when_its_reading_is_asked_for() {
+    graded_async(async {
+        let mut stream = task::spawn(RandomNumbers::new(2, 2).with_delay(TICK));
+        tokio::time::advance(TICK * 3).await; // made, not yet polled
+        assert_pending!(
+            stream.poll_next(),
+            "the first delay starts at the first poll, not when the stream is made"
+        );
+        tokio::time::advance(TICK).await;
+        assert_eq!(assert_ready!(stream.poll_next()).map(|r| r.index), Some(0));
+        tokio::time::advance(TICK * 3).await; // a consumer that comes back late
+        assert_pending!(
+            stream.poll_next(),
+            "the next delay starts when the next reading is asked for, not after the last one"
+        );
+        tokio::time::advance(TICK).await;
+        assert!(stream.is_woken());
+        assert_eq!(assert_ready!(stream.poll_next()).map(|r| r.index), Some(1));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_stream_ends_and_stays_ended() {
     graded_async(async {

@@ -139,6 +139,34 @@ fn a_cut_off_last_line_is_reported_by_finish() {
     });
 }
 
+#[test]
+fn blank_lines_and_crlf_endings_are_accepted() {
+    graded(|| {
+        let one = Reading {
+            index: 0,
+            value: 0.25,
+        };
+        let two = Reading {
+            index: 1,
+            value: 0.75,
+        };
+        let text = format!(
+            "\n  \t\n{}\r\n \r\n {} ",
+            encode(&one).trim_end(),
+            encode(&two).trim_end()
+        );
+        let mut decoder = NdjsonDecoder::new();
+        let mut decoded = decoder
+            .decode(text.as_bytes())
+            .expect("blank lines and \\r\\n endings are not errors");
+        decoded.extend(decoder.finish().expect("a last line without its newline"));
+        assert!(
+            same(&decoded, &[one, two]),
+            "decoded {decoded:?} from {text:?}"
+        );
+    });
+}
+
 /// A source that counts how many items were pulled and records when it is dropped.
 struct Counted<S> {
     inner: S,

@@ -132,6 +132,21 @@ fn backoff_never_overflows() {
             backoff(Duration::MAX, Duration::MAX, u32::MAX),
             Duration::MAX
         );
+        assert_eq!(
+            backoff(ms(100), ms(10_000), 0),
+            ms(100),
+            "retry 0 counts as retry 1"
+        );
+        // Exact, not a saturated factor: 2^40 ns is about 18 minutes, below the cap.
+        assert_eq!(
+            backoff(Duration::from_nanos(1), Duration::from_secs(3600), 41),
+            Duration::from_nanos(1 << 40)
+        );
+        assert_eq!(
+            backoff(ms(100), Duration::MAX, 100),
+            Duration::MAX,
+            "100 ms × 2^99 is past any cap"
+        );
     });
 }
 
@@ -162,6 +177,53 @@ async fn a_retry_delay_holds_no_slot() {
         );
         let _ = retrying.await.unwrap();
         assert_eq!(*calls.lock().unwrap(), [0, 1_000]);
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_joins_the_queue_behind_those_already_waiting() {
+    graded_async(async {
+        let queue = PriorityQueue::new(config(1, 1));
+        let started = Arc::new(Mutex::new(Vec::new()));
+        let spawn = |name: &'static str, priority: Priority, fails_first: bool, run: u64| {
+            let (q, started) = (queue.clone(), Arc::clone(&started));
+            let calls = Arc::new(AtomicUsize::new(0));
+            tokio::spawn(async move {
+                q.add(priority, move || {
+                    started.lock().unwrap().push(name);
+                    let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+                    async move {
+                        if run > 0 {
+                            tokio::time::sleep(ms(run)).await;
+                        }
+                        if fails_first && first {
+                            Err("busy".to_owned())
+                        } else {
+                            Ok(())
+                        }
+                    }
+                })
+                .await
+            })
+        };
+        // Fails at 0 ms and comes back to the queue at 100 ms.
+        let retrying = spawn("retrying", Priority::Medium, true, 0);
+        tokio::time::sleep(ms(1)).await;
+        // Holds the only slot from 1 ms to 501 ms.
+        let long = spawn("long", Priority::High, false, 500);
+        tokio::time::sleep(ms(49)).await;
+        // Queued at 50 ms, before the retry comes back.
+        let waiting = spawn("waiting", Priority::Medium, false, 0);
+        for task in [retrying, long, waiting] {
+            task.await.unwrap().expect("succeeds");
+        }
+        assert_eq!(
+            *started.lock().unwrap(),
+            ["retrying", "long", "waiting", "retrying"],
+            "a retry is a new arrival: it queues behind the request of its priority that \
+             was already waiting"
+        );
     })
     .await;
 }

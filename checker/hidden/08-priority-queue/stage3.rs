@@ -58,37 +58,49 @@ async fn aging_lets_a_waiting_low_request_through() {
 #[tokio::test(start_paused = true)]
 async fn without_aging_priority_is_strict() {
     graded_async(async {
-        let queue = PriorityQueue::new(Config {
-            concurrency: 1,
-            aging: None,
-            max_retries: 0,
-            ..Config::default()
-        });
-        let order = Arc::new(Mutex::new(Vec::new()));
-        queue.pause();
-        let mut tasks = Vec::new();
-        for (name, p) in [
-            ("low", Priority::Low),
-            ("high 1", Priority::High),
-            ("high 2", Priority::High),
-        ] {
-            let (q, order) = (queue.clone(), Arc::clone(&order));
-            tasks.push(tokio::spawn(async move {
-                q.add(p, move || {
-                    order.lock().unwrap().push(name);
-                    async { Ok::<_, String>(()) }
-                })
-                .await
-            }));
+        // `Some(Duration::ZERO)` is the same as `None`.
+        for aging in [None, Some(Duration::ZERO)] {
+            strict_without_aging(aging).await;
         }
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        queue.resume();
-        for task in tasks {
-            task.await.unwrap().expect("succeeds");
-        }
-        assert_eq!(*order.lock().unwrap(), ["high 1", "high 2", "low"]);
     })
     .await;
+}
+
+/// Three requests queued while paused for an hour start by priority alone.
+async fn strict_without_aging(aging: Option<Duration>) {
+    let queue = PriorityQueue::new(Config {
+        concurrency: 1,
+        aging,
+        max_retries: 0,
+        ..Config::default()
+    });
+    let order = Arc::new(Mutex::new(Vec::new()));
+    queue.pause();
+    let mut tasks = Vec::new();
+    for (name, p) in [
+        ("low", Priority::Low),
+        ("high 1", Priority::High),
+        ("high 2", Priority::High),
+    ] {
+        let (q, order) = (queue.clone(), Arc::clone(&order));
+        tasks.push(tokio::spawn(async move {
+            q.add(p, move || {
+                order.lock().unwrap().push(name);
+                async { Ok::<_, String>(()) }
+            })
+            .await
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    queue.resume();
+    for task in tasks {
+        task.await.unwrap().expect("succeeds");
+    }
+    assert_eq!(
+        *order.lock().unwrap(),
+        ["high 1", "high 2", "low"],
+        "aging: {aging:?}"
+    );
 }
 
 #[test]

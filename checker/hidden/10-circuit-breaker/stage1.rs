@@ -261,6 +261,25 @@ async fn counts_of_zero_are_refused_not_replaced() {
             Err(ConfigError::ZeroHalfOpenCalls)
         );
         assert!(make(config(1, 1)).is_ok());
+        assert_eq!(
+            make(Config {
+                failure_threshold: 0,
+                success_threshold: 0,
+                half_open_max_calls: 0,
+                ..config(1, 1)
+            }),
+            Err(ConfigError::ZeroFailureThreshold),
+            "with several zero counts, the first in field order is named"
+        );
+        assert_eq!(
+            make(Config {
+                success_threshold: 0,
+                half_open_max_calls: 0,
+                ..config(1, 1)
+            }),
+            Err(ConfigError::ZeroSuccessThreshold),
+            "with several zero counts, the first in field order is named"
+        );
         assert!(!ConfigError::ZeroFailureThreshold.to_string().is_empty());
     })
     .await;

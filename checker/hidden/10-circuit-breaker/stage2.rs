@@ -116,8 +116,108 @@ async fn only_errors_the_predicate_accepts_count() {
                 .await;
         }
         assert_eq!(breaker.state(), State::Open);
+
+        // An excused error between two failures does not break their run.
+        let breaker =
+            CircuitBreaker::with_clock(config(2, 1, 1), ManualClock::new()).expect("valid");
+        for error in ["timeout", "not found", "timeout"] {
+            let _: Result<(), _> = breaker
+                .call_with(|| async { Err(error.to_owned()) }, is_outage)
+                .await;
+        }
+        assert_eq!(
+            breaker.state(),
+            State::Open,
+            "an excused error is neither a success nor a failure: two failures around it are \
+             still consecutive"
+        );
     })
     .await;
+}
+
+#[test]
+fn the_reset_timeout_counts_from_the_failures_report() {
+    graded(|| {
+        let clock = ManualClock::new();
+        let breaker = CircuitBreaker::with_clock(config(1, 1, 1), clock.clone()).expect("valid");
+        let slow = breaker.try_acquire().expect("closed");
+        clock.advance(Duration::from_secs(5)); // the call takes 5 s, then fails
+        slow.failure();
+        assert_eq!(breaker.state(), State::Open);
+        clock.advance(Duration::from_millis(9_999));
+        assert_eq!(
+            breaker.state(),
+            State::Open,
+            "the reset timeout counts from the failure's report, not from the call's start"
+        );
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(breaker.state(), State::HalfOpen);
+    });
+}
+
+#[test]
+fn a_permit_from_an_earlier_period_changes_nothing() {
+    // Every change of state starts a new period; a permit taken before it is stale.
+    graded(|| {
+        // A trial left over from an earlier half-open period.
+        let clock = ManualClock::new();
+        let breaker = CircuitBreaker::with_clock(config(1, 5, 2), clock.clone()).expect("valid");
+        breaker.try_acquire().expect("closed").failure();
+        clock.advance(Duration::from_secs(10));
+        let old = breaker.try_acquire().expect("trial 1");
+        breaker.try_acquire().expect("trial 2").failure(); // reopens
+        clock.advance(Duration::from_secs(10));
+        let new = [
+            breaker
+                .try_acquire()
+                .expect("the stale trial takes no slot: trial 1 of 2"),
+            breaker
+                .try_acquire()
+                .expect("the stale trial takes no slot: trial 2 of 2"),
+        ];
+        old.failure();
+        assert_eq!(
+            breaker.state(),
+            State::HalfOpen,
+            "a stale trial's failure does not reopen the breaker"
+        );
+        assert!(
+            breaker.try_acquire().is_err(),
+            "a stale trial frees no slot: both are taken by this period's trials"
+        );
+        drop(new);
+
+        // A trial that ends after another trial closed the breaker.
+        let breaker = CircuitBreaker::with_clock(config(1, 1, 2), clock.clone()).expect("valid");
+        breaker.try_acquire().expect("closed").failure();
+        clock.advance(Duration::from_secs(10));
+        let late = breaker.try_acquire().expect("trial 1");
+        breaker.try_acquire().expect("trial 2").success(); // closes
+        late.failure();
+        assert_eq!(
+            breaker.state(),
+            State::Closed,
+            "a trial from the half-open period does not count once the breaker closed"
+        );
+
+        // A call let through while closed that ends after the breaker opened and half-opened.
+        let breaker = CircuitBreaker::with_clock(config(1, 1, 1), clock.clone()).expect("valid");
+        let slow = breaker.try_acquire().expect("closed");
+        breaker.try_acquire().expect("closed").failure(); // opens
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(breaker.state(), State::HalfOpen);
+        slow.success();
+        assert_eq!(
+            breaker.state(),
+            State::HalfOpen,
+            "a success from before the breaker opened is not a trial success"
+        );
+        breaker
+            .try_acquire()
+            .expect("the trial slot is still free")
+            .success();
+        assert_eq!(breaker.state(), State::Closed);
+    });
 }
 
 #[test]

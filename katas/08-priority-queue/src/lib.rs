@@ -94,7 +94,8 @@ pub struct Config {
     /// The longest delay between attempts. Default 10 s.
     pub max_delay: Duration,
     /// A request that has waited this long counts as one priority higher, twice as long
-    /// as two higher, so low priority is never starved. Default none.
+    /// as two higher (never above `High`; equal ranks go by arrival), so low priority is
+    /// never starved. `Some(Duration::ZERO)` is the same as `None`. Default none.
     pub aging: Option<Duration>,
 }
 
@@ -146,14 +147,16 @@ pub struct Stats {
     pub retrying: usize,
     /// Requests that finished with a value.
     pub succeeded: u64,
-    /// Requests that finished with an error (cleared ones included).
+    /// Requests that finished with an error (cleared ones included). A request whose
+    /// `add` future was dropped counts in neither this nor `succeeded`.
     pub failed: u64,
 }
 
-/// The delay before retry number `retry` (1 for the first retry): `base × 2^(retry−1)`,
-/// capped at `max`, with no overflow however large `retry` is.
+/// The delay before retry number `retry` (1 for the first retry): exactly
+/// `base × 2^(retry−1)` until that passes `max`, then `max` — with no overflow however
+/// large `retry` or `max` is. Retry 0 counts as retry 1.
 pub fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
-    // TODO: implement backoff (`Duration::saturating_mul` helps).
+    // TODO: implement backoff (doubling step by step until the cap, or `u128` nanoseconds).
     todo!("backoff")
 }
 
@@ -180,7 +183,8 @@ impl PriorityQueue {
 
     /// Runs a request: waits for a slot (by priority, then arrival), calls `attempt` and
     /// awaits it, and retries failures and timeouts with back-off. `attempt` is called
-    /// once per attempt.
+    /// once per attempt. A retry joins the queue as a new arrival, behind the requests of
+    /// its priority already waiting, and its waiting time for aging starts again.
     ///
     /// # Errors
     ///
@@ -212,14 +216,17 @@ impl PriorityQueue {
     }
 
     /// Removes the waiting requests of `priority` (or of every priority) — those queued
-    /// and those waiting out a retry delay; their `add` returns [`QueueError::Cleared`].
-    /// Running attempts finish.
+    /// and those waiting out a retry delay; their `add` returns [`QueueError::Cleared`]
+    /// (a retrying one's at the latest when its delay ends). Running attempts finish;
+    /// whether a request whose attempt was running and then fails is retried or cleared is
+    /// not specified.
     pub fn clear(&self, priority: Option<Priority>) {
         // TODO: implement PriorityQueue::clear.
         todo!("PriorityQueue::clear")
     }
 
-    /// A snapshot of the queue.
+    /// A snapshot of the queue. After a slot frees or `clear` removes requests, the counts
+    /// may lag until the tasks concerned have run.
     pub fn stats(&self) -> Stats {
         // TODO: implement PriorityQueue::stats.
         todo!("PriorityQueue::stats")

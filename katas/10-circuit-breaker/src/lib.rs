@@ -71,11 +71,16 @@ pub struct Config {
     pub failure_threshold: u32,
     /// Successful trial calls that close a half-open breaker. Default 2.
     pub success_threshold: u32,
-    /// How long an open breaker fails fast before it allows trial calls. Default 30 s.
+    /// How long an open breaker fails fast before it allows trial calls, counted from the
+    /// report of the failure that opened it: exactly this long after, it is half-open. 0 is
+    /// allowed. Default 30 s.
     pub reset_timeout: Duration,
-    /// Trial calls allowed at the same time while half-open. Default 1.
+    /// Trial permits of the current half-open period that may be out (taken, not yet
+    /// reported or dropped) at the same time. Stale permits of earlier periods do not count.
+    /// Default 1.
     pub half_open_max_calls: u32,
-    /// A call running longer than this is cancelled and counts as a failure. Default none.
+    /// A call running longer than this is cancelled and counts as a failure. Measured on
+    /// tokio's timer, whatever the breaker's clock. Default none.
     pub call_timeout: Option<Duration>,
 }
 
@@ -188,6 +193,10 @@ impl fmt::Debug for CircuitBreaker {
 /// The right to make one call, from [`CircuitBreaker::try_acquire`]. Report the outcome
 /// with [`success`](Self::success) or [`failure`](Self::failure); dropping it reports
 /// nothing and only frees its slot.
+///
+/// A permit belongs to the period it was taken in; every change of state starts a new one.
+/// A permit from an earlier period is stale: its outcome, or its drop, changes nothing and
+/// frees no slot.
 #[derive(Debug)]
 #[must_use = "report the call's outcome with success() or failure()"]
 pub struct Permit<'a> {
@@ -229,7 +238,8 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0.
+    /// [`ConfigError`] when a count in `config` is 0 (with several, the first in the order
+    /// of the fields).
     pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         // TODO: implement CircuitBreaker::with_clock.
         todo!("CircuitBreaker::with_clock")
@@ -241,7 +251,9 @@ impl CircuitBreaker {
         todo!("CircuitBreaker::config")
     }
 
-    /// Calls `listener` on every change of state, after the change.
+    /// Calls `listener` on every change of state, after the change: on the thread whose call
+    /// made it, before that call returns, and outside the breaker's lock, so a listener may
+    /// use the breaker.
     pub fn on_transition(&self, listener: impl Fn(Transition) + Send + Sync + 'static) {
         // TODO: implement CircuitBreaker::on_transition.
         todo!("CircuitBreaker::on_transition")
@@ -278,7 +290,8 @@ impl CircuitBreaker {
     }
 
     /// Like [`call`](Self::call), but only errors for which `is_failure` returns `true`
-    /// count as failures; the others count as neither success nor failure.
+    /// count as failures; the others count as neither success nor failure (they do not
+    /// break a run of consecutive failures either).
     ///
     /// # Errors
     ///

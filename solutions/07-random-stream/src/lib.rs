@@ -53,7 +53,9 @@ pub struct Reading {
 /// A stream of `count` pseudo-random readings, the same for the same seed.
 ///
 /// With [`with_delay`](Self::with_delay) it waits that long (on tokio's clock) before each
-/// reading. After the last reading it returns `None`, and keeps returning `None`.
+/// reading; each wait starts at the poll that asks for the next reading, not when the
+/// stream is made or the previous reading was returned. After the last reading it returns
+/// `None`, and keeps returning `None`.
 #[derive(Debug)]
 pub struct RandomNumbers {
     state: u64,
@@ -197,7 +199,12 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 /// Decodes NDJSON readings from chunks of bytes cut anywhere — in the middle of a line, a
-/// number or a multi-byte character. Blank lines are skipped.
+/// number or a multi-byte character. Lines end at `\n`; a `\r` before it and whitespace
+/// around the object are ignored, and blank lines (nothing but whitespace) are skipped.
+///
+/// After an error, what the decoder does with more input is not specified; so is whether
+/// it accepts forms serde reads as a [`Reading`] but [`encode`] never writes (an array
+/// `[3, 0.5]`, an unknown field).
 #[derive(Debug, Default)]
 pub struct NdjsonDecoder {
     /// Bytes of the line not finished yet.
@@ -283,6 +290,8 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for PipelineError<E> {}
 /// Moves every item of `source` to `consume` through a buffer of at most `capacity` items,
 /// and returns how many were consumed.
 ///
+/// Counting the item the producer holds while it waits for room and the one `consume` is
+/// working on, the source is never more than `capacity + 2` items ahead of the consumer.
 /// The producer and the consumer run concurrently inside the returned future: when the
 /// buffer is full the producer waits (and stops polling `source`); when either side fails,
 /// the other stops; when the future is dropped, both stop. Nothing is spawned.

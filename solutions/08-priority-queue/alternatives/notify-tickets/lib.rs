@@ -120,11 +120,11 @@ pub struct Stats {
 /// `base × 2^(retry−1)`, at most `max`.
 pub fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
     let mut delay = base;
-    for _ in 1..retry.min(64) {
-        delay = delay.saturating_add(delay);
-        if delay >= max {
+    for _ in 1..retry {
+        if delay >= max || delay.is_zero() {
             break;
         }
+        delay = delay.saturating_add(delay);
     }
     delay.min(max)
 }
