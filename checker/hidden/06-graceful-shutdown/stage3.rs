@@ -92,3 +92,41 @@ async fn hooks_are_awaited_one_at_a_time() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_second_trigger_during_the_hooks_cuts_them_short() {
+    graded_async(async {
+        let shutdown = Shutdown::new();
+        let (stuck, stuck_started) = tokio::sync::oneshot::channel::<()>();
+        let last_ran = Arc::new(Mutex::new(false));
+        shutdown.on_shutdown("flush the logs", || async {});
+        shutdown.on_shutdown("close the pool", move || async move {
+            let _ = stuck.send(());
+            std::future::pending::<()>().await;
+        });
+        let flag = last_ran.clone();
+        shutdown.on_shutdown("say goodbye", move || async move {
+            *flag.lock().unwrap() = true;
+        });
+        let server = Server::start(shutdown.clone(), ServeConfig::default()).await;
+        shutdown.trigger();
+        stuck_started.await.expect("the stuck hook started");
+        shutdown.trigger();
+        // A bound, not a sleep: a correct `serve` returns at once.
+        let report = tokio::time::timeout(Duration::from_secs(5), server.report)
+            .await
+            .expect("a second trigger must not wait for a stuck hook")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            report.hooks_run,
+            ["flush the logs"],
+            "only the hooks that finished are reported"
+        );
+        assert!(
+            !*last_ran.lock().unwrap(),
+            "the hooks after the one cut short are skipped"
+        );
+    })
+    .await;
+}

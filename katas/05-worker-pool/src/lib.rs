@@ -4,7 +4,7 @@
 //! [`ThreadPool::execute`] queues a job and returns a [`JobHandle`] that yields the job's
 //! result — or the job's panic, which must fail that job only.
 //! [`ThreadPool::shutdown`] finishes the queued work; [`ThreadPool::shutdown_now`] cancels
-//! it. Dropping the pool shuts it down and joins every thread.
+//! it. Dropping the pool is a `shutdown`: it finishes the queue and joins every thread.
 //!
 //! ```no_run
 //! use worker_pool::ThreadPool;
@@ -20,7 +20,7 @@
 //! # Stages
 //!
 //! 1. Results back to their jobs, FIFO start, a panicking job fails only itself, the pool
-//!    keeps exactly its workers, consistent stats.
+//!    keeps its number of workers, consistent stats.
 //! 2. `shutdown` finishes the queue, `shutdown_now` cancels it, `execute` afterwards is an
 //!    error, dropping the pool joins every thread.
 //! 3. Thread safety, checked with loom: import `Mutex`, `Condvar`, `Arc` and `thread` from
@@ -35,7 +35,8 @@ use std::marker::PhantomData;
 
 mod sync;
 
-/// `ThreadPool::new` with 0 threads.
+/// `ThreadPool::new` with 0 threads. `#[non_exhaustive]`: outside this crate, match it as
+/// `Err(_)` or test `is_err()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ZeroThreads;
@@ -48,7 +49,8 @@ impl fmt::Display for ZeroThreads {
 
 impl std::error::Error for ZeroThreads {}
 
-/// `execute` on a pool that is shutting down or shut down.
+/// `execute` on a pool that is shutting down or shut down. `#[non_exhaustive]`: outside this
+/// crate, match it as `Err(_)` or test `is_err()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutDown;
@@ -65,7 +67,8 @@ impl std::error::Error for ShutDown {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JobError {
-    /// The job panicked, with this message.
+    /// The job panicked, with this message: the panic's text as written (`panic!("code {}", 42)`
+    /// gives `"code 42"`, with no location); any text for a payload that is not a string.
     Panicked(String),
     /// The job was still queued when `shutdown_now` cancelled it.
     Cancelled,
@@ -82,10 +85,12 @@ impl fmt::Display for JobError {
 
 impl std::error::Error for JobError {}
 
-/// A snapshot of the pool. `busy + idle == total` always holds.
+/// A snapshot of the pool. `busy + idle == total` always holds. A handle may get its result a
+/// moment before its worker counts itself idle again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
-    /// Worker threads alive.
+    /// Worker threads alive: the pool's size while it runs (panicking jobs do not change
+    /// it), 0 once a shutdown has joined the workers.
     pub total: usize,
     /// Workers running a job.
     pub busy: usize,
@@ -172,7 +177,8 @@ impl ThreadPool {
         todo!("ThreadPool::stats")
     }
 
-    /// Refuses new jobs, finishes every queued one, and joins the workers.
+    /// Refuses new jobs, finishes every queued one, and joins the workers. Dropping the pool
+    /// does the same. A second call after the first has returned is harmless.
     pub fn shutdown(&self) {
         // TODO: implement ThreadPool::shutdown.
         todo!("ThreadPool::shutdown")

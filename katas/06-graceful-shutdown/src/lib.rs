@@ -15,7 +15,8 @@
 //!    added (after an abort too).
 //!
 //! A second trigger (a second Ctrl-C) ends everything at once: what is open is aborted,
-//! the hooks are skipped, and the outcome is [`Outcome::Forced`]. Library code never calls
+//! the hooks are skipped, and the outcome is [`Outcome::Forced`]. While the hooks run, it
+//! drops the hook running and skips the rest. Library code never calls
 //! `std::process::exit`: the binary turns the report into an exit code.
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
@@ -124,7 +125,7 @@ pub enum Outcome {
 pub struct Report {
     /// How the drain ended.
     pub outcome: Outcome,
-    /// The names of the hooks that ran, in the order they ran.
+    /// The names of the hooks that ran to the end, in the order they ran.
     pub hooks_run: Vec<String>,
 }
 

@@ -21,3 +21,6 @@ pub(crate) use std::{
     },
     thread,
 };
+// loom's locks return std's `LockResult`, so poisoning is spelled with std's types in both
+// builds.
+pub(crate) use std::sync::{LockResult, PoisonError};

@@ -6,7 +6,8 @@
 //! finish — hyper closes idle keep-alive connections at once and in-flight ones after their
 //! response — and waits for them, at most until the `deadline`. Then it runs the hooks, one
 //! at a time, in the order they were added. A second trigger stops waiting: everything
-//! still open is aborted and the hooks are skipped.
+//! still open is aborted and the hooks are skipped; while the hooks run, it drops the hook
+//! running and skips the rest.
 //!
 //! Library code never calls `process::exit`: [`serve`] returns a [`Report`], and the
 //! binary turns it into an exit code.
@@ -146,7 +147,7 @@ pub enum Outcome {
 pub struct Report {
     /// How the drain ended.
     pub outcome: Outcome,
-    /// The names of the hooks that ran, in the order they ran.
+    /// The names of the hooks that ran to the end, in the order they ran.
     pub hooks_run: Vec<String>,
 }
 
