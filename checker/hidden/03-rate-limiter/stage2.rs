@@ -1,7 +1,8 @@
 // Stage 2 — the limiter as a tower layer in a real axum server on 127.0.0.1, talked to over
-// TCP: headers on every response, 429 with a JSON body, `Retry-After` a rounded-up number of
-// seconds that is never 0, one shared limit for every route and connection, and keys taken
-// from the peer address, not from headers any client can forge.
+// TCP: headers on every response, 429 with a JSON body, `Retry-After` and
+// `X-RateLimit-Reset` in seconds rounded up (never 0), one shared limit for every route
+// and connection, and keys taken from the peer address, not from headers any client can
+// forge.
 
 use crate::common::ManualClock;
 use axum::Router;
@@ -124,6 +125,11 @@ async fn retry_after_is_rounded_up_and_never_zero() {
             Some("3"),
             "2.5 s rounds up to 3: a client that waits 2 s is refused again"
         );
+        assert_eq!(
+            refused.header("x-ratelimit-reset"),
+            Some("3"),
+            "the allowance is back in 2.5 s: X-RateLimit-Reset rounds up too"
+        );
         clock.advance(Duration::from_millis(2_499) + Duration::from_micros(999));
         let refused = conn.get("/").await.unwrap();
         assert_eq!(refused.status, 429);
@@ -133,6 +139,11 @@ async fn retry_after_is_rounded_up_and_never_zero() {
             "a wait of 1 µs is still `1`: `0` tells clients to retry at once"
         );
         assert_eq!(refused.json()["retry_after"], 1);
+        assert_eq!(
+            refused.header("x-ratelimit-reset"),
+            Some("1"),
+            "1 µs until the allowance is back is `1` second, not `0`"
+        );
     })
     .await;
 }

@@ -14,15 +14,21 @@ pub async fn serve(
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("uploads");
     std::fs::create_dir(&dir).unwrap();
+    let addr = serve_in(&dir, max_file_bytes, max_total_bytes).await;
+    (addr, root, dir)
+}
+
+/// Serves a new router of the kata on 127.0.0.1 over an upload folder that already exists.
+pub async fn serve_in(dir: &Path, max_file_bytes: u64, max_total_bytes: u64) -> SocketAddr {
     let app = router(UploadConfig {
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         max_file_bytes,
         max_total_bytes,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (addr, root, dir)
+    addr
 }
 
 pub fn names_in(dir: &Path) -> Vec<String> {

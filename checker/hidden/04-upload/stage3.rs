@@ -150,7 +150,7 @@ async fn a_client_that_disconnects_mid_upload_leaves_no_file() {
         drop(stream);
         eventually(
             "the partial file is removed once the client has gone (clean up in Drop: the \
-             handler's future is dropped, not resumed)",
+             handler gets a read error, or its future is dropped and never resumed)",
             || names_in(&dir).is_empty(),
         )
         .await;

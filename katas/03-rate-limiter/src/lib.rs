@@ -169,7 +169,8 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
 
     /// A limiter that reads the time from `clock`. A limit or capacity of 0 is
     /// [`ConfigError::ZeroLimit`]; a window or refill time of 0 (for GCRA, a
-    /// `period / limit` of 0) is [`ConfigError::ZeroDuration`].
+    /// `period / limit` of 0) is [`ConfigError::ZeroDuration`]; when both are 0, either
+    /// error is right.
     pub fn with_clock(algorithm: Algorithm, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         // TODO: validate, then build the shared state.
         let _ = (algorithm, clock);
@@ -190,7 +191,8 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
     }
 
     /// How many keys the limiter holds state for. Keys that are back to their full
-    /// allowance must be forgotten within about one period (window, or time to refill).
+    /// allowance must be forgotten within about one period: the window, or the time to
+    /// refill a whole bucket (`capacity × refill_every`; for GCRA, `period`). Sooner is fine.
     pub fn tracked_keys(&self) -> usize {
         todo!()
     }

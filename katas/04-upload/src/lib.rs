@@ -5,21 +5,26 @@
 //! each one ([`UploadResponse`]). The rules:
 //!
 //! - **Stream.** Never hold a whole file in memory: write each piece to disk as it
-//!   arrives, computing its SHA-256 on the way. A 256 MiB upload must keep the heap
-//!   within a few MiB.
+//!   arrives, computing its SHA-256 on the way. A 256 MiB upload may grow the heap by a
+//!   few MiB of buffers (under 32 MiB), never by the file.
 //! - **Safe, unique names.** The client's file name is data, not a path. The stored name
 //!   is a plain file name (no `/`, `\`, NUL, no leading `.`, at most 255 bytes) inside the
-//!   upload folder, different for every upload, even of the same name at the same moment.
-//!   Nothing is ever written outside the folder.
+//!   upload folder, different for every upload, even of the same name at the same moment,
+//!   and from the files already there: a restarted server never overwrites an earlier
+//!   run's files. Nothing is ever written outside the folder.
 //! - **Limits.** A file larger than `max_file_bytes`, or files adding up to more than
 //!   `max_total_bytes` in one request, get `413 Payload Too Large` — and the request leaves
-//!   no file behind, not even its earlier, complete files. Exactly the limit is allowed.
-//!   (axum's own 2 MiB default body limit must not get in the way.)
+//!   no file behind, not even its earlier, complete files. Only the files' content counts,
+//!   not the multipart headers and boundaries; exactly the limit is allowed. (axum's own
+//!   2 MiB default body limit must not get in the way.)
 //! - **All or nothing, whatever happens.** A body that is not valid multipart is a `400`
-//!   (or another 4xx), a client that disconnects mid-upload leaves nothing behind.
+//!   (or another 4xx). A body cut off before its end, or a client that disconnects
+//!   mid-upload, leaves nothing behind; its answer, if anyone is left to read it, may be any
+//!   4xx or 5xx. A form with no parts stores nothing: answer `200` with no files, or a 4xx.
 //! - **Visible only when complete.** While a file arrives it lives under a hidden
 //!   temporary name (starting with `.`) in the upload folder; it gets its final name once
-//!   complete and flushed, and before the response is sent.
+//!   complete and flushed (`flush` is enough, no `sync_all` needed) — at once, or when the
+//!   whole request has succeeded — and always before the response is sent.
 //!
 //! Every `// TODO:` marks a place to write code. Run the examples with
 //! `cargo test -p upload`; `cargo kata grade upload` grades the kata.
@@ -31,7 +36,8 @@ use std::path::PathBuf;
 /// Where uploads go and how big they may be.
 #[derive(Debug, Clone)]
 pub struct UploadConfig {
-    /// The upload folder; it must exist. Nothing is ever written outside it.
+    /// The upload folder; it must exist (when it does not, creating it or answering every
+    /// upload with any 4xx or 5xx are both fine). Nothing is ever written outside it.
     pub dir: PathBuf,
     /// The largest file accepted, in bytes.
     pub max_file_bytes: u64,
@@ -42,13 +48,15 @@ pub struct UploadConfig {
 /// One stored file, as the response reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredFile {
-    /// The file name the client sent (empty when it sent none).
+    /// The file name the client sent, as the multipart parser reads the `filename`
+    /// parameter (axum's `Field::file_name`); empty when there is none it can read.
     pub original_name: String,
     /// The name it is stored under in the upload folder: unique and safe.
     pub stored_name: String,
     /// Its size in bytes.
     pub size: u64,
-    /// The part's `Content-Type`, if it had one.
+    /// The part's `Content-Type`, if it had one: as sent, or as axum's
+    /// `Field::content_type` normalises it (lower-case; `None` when unreadable).
     pub content_type: Option<String>,
     /// SHA-256 of the content, lower-case hex.
     pub sha256: String,

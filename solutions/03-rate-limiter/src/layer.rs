@@ -15,10 +15,13 @@ use std::time::Duration;
 pub enum KeyBy {
     /// The peer's IP address, from axum's `ConnectInfo<SocketAddr>` (serve the router with
     /// `into_make_service_with_connect_info::<SocketAddr>()`). Headers such as
-    /// `X-Forwarded-For` are ignored: any client can send them.
+    /// `X-Forwarded-For` are ignored: any client can send them. A request without
+    /// `ConnectInfo` (a router served without it) is counted under one key shared by all
+    /// such requests.
     PeerIp,
     /// The value of this header, for a service that only a trusted proxy can reach, which
-    /// sets it. Requests without the header are keyed by peer IP.
+    /// sets it. Requests without the header, or with a value that is not visible ASCII,
+    /// are keyed by peer IP; any other value, even an empty one, is a key of its own.
     Header(HeaderName),
 }
 

@@ -4,8 +4,8 @@
 //! Each file is written to a hidden temporary file in the upload folder and renamed to its
 //! final, unique, sanitised name only once it is complete and flushed, before the response
 //! is sent. Everything the request created is removed by `Drop` guards unless the request
-//! succeeds: a size limit, a malformed body, or a client that disconnects (axum drops the
-//! handler's future) leaves nothing behind.
+//! succeeds: a size limit, a malformed body, or a client that disconnects (the next read
+//! fails, or the handler's future is dropped) leaves nothing behind.
 
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{DefaultBodyLimit, State};
@@ -23,7 +23,8 @@ use tokio::io::AsyncWriteExt;
 /// Where uploads go and how big they may be.
 #[derive(Debug, Clone)]
 pub struct UploadConfig {
-    /// The upload folder; it must exist. Nothing is ever written outside it.
+    /// The upload folder; it must exist (when it does not, creating it or answering every
+    /// upload with any 4xx or 5xx are both fine). Nothing is ever written outside it.
     pub dir: PathBuf,
     /// The largest file accepted, in bytes.
     pub max_file_bytes: u64,
@@ -34,13 +35,15 @@ pub struct UploadConfig {
 /// One stored file, as the response reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredFile {
-    /// The file name the client sent (empty when it sent none).
+    /// The file name the client sent, as the multipart parser reads the `filename`
+    /// parameter (axum's `Field::file_name`); empty when there is none it can read.
     pub original_name: String,
     /// The name it is stored under in the upload folder: unique and safe.
     pub stored_name: String,
     /// Its size in bytes.
     pub size: u64,
-    /// The part's `Content-Type`, if it had one.
+    /// The part's `Content-Type`, if it had one: as sent, or as axum's
+    /// `Field::content_type` normalises it (lower-case; `None` when unreadable).
     pub content_type: Option<String>,
     /// SHA-256 of the content, lower-case hex.
     pub sha256: String,
@@ -121,7 +124,7 @@ impl IntoResponse for UploadError {
 }
 
 /// Removes its files when dropped, unless disarmed: the request's clean-up, which runs
-/// however the handler ends — an error, or its future dropped by a disconnect.
+/// however the handler ends — an error, or its future dropped mid-`.await`.
 #[derive(Default)]
 struct Cleanup {
     paths: Vec<PathBuf>,

@@ -13,9 +13,11 @@ use std::task::{Context, Poll, ready};
 /// Which part of a request names the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyBy {
-    /// The peer's IP address from `ConnectInfo<SocketAddr>`.
+    /// The peer's IP address from `ConnectInfo<SocketAddr>`; one shared key for requests
+    /// without it.
     PeerIp,
-    /// This header's value (set by a trusted proxy); the peer IP when it is missing.
+    /// This header's value (set by a trusted proxy), even empty; the peer IP when it is
+    /// missing or not visible ASCII.
     Header(HeaderName),
 }
 

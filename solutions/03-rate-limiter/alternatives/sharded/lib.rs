@@ -179,7 +179,10 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         Self::with_clock(algorithm, Arc::new(SystemClock))
     }
 
-    /// A limiter that reads the time from `clock`.
+    /// A limiter that reads the time from `clock`. A limit or capacity of 0 is
+    /// [`ConfigError::ZeroLimit`]; a window or refill time of 0 (for GCRA, a
+    /// `period / limit` of 0) is [`ConfigError::ZeroDuration`]; when both are 0, either
+    /// error is right.
     pub fn with_clock(algorithm: Algorithm, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         if algorithm.limit() == 0 {
             return Err(ConfigError::ZeroLimit);
@@ -306,7 +309,9 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         }
     }
 
-    /// How many keys the limiter holds state for.
+    /// How many keys the limiter holds state for. Keys that are back to their full
+    /// allowance are forgotten within about one period: the window, or the time to refill
+    /// a whole bucket (`capacity × refill_every`; for GCRA, `period`).
     pub fn tracked_keys(&self) -> usize {
         self.inner
             .shards

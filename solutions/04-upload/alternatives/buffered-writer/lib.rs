@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Where uploads go and how big they may be.
 #[derive(Debug, Clone)]
 pub struct UploadConfig {
-    /// The upload folder; it must exist. Nothing is ever written outside it.
+    /// The upload folder; it must exist (when it does not, creating it or answering every
+    /// upload with any 4xx or 5xx are both fine). Nothing is ever written outside it.
     pub dir: PathBuf,
     /// The largest file accepted, in bytes.
     pub max_file_bytes: u64,
@@ -29,13 +30,15 @@ pub struct UploadConfig {
 /// One stored file, as the response reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredFile {
-    /// The file name the client sent (empty when it sent none).
+    /// The file name the client sent, as the multipart parser reads the `filename`
+    /// parameter (axum's `Field::file_name`); empty when there is none it can read.
     pub original_name: String,
     /// The name it is stored under in the upload folder: unique and safe.
     pub stored_name: String,
     /// Its size in bytes.
     pub size: u64,
-    /// The part's `Content-Type`, if it had one.
+    /// The part's `Content-Type`, if it had one: as sent, or as axum's
+    /// `Field::content_type` normalises it (lower-case; `None` when unreadable).
     pub content_type: Option<String>,
     /// SHA-256 of the content, lower-case hex.
     pub sha256: String,
