@@ -454,8 +454,8 @@ pub fn rustc_wrapper(harness: &Path, args: &[std::ffi::OsString]) -> ! {
     };
     let slots = harness.join("slots");
     let slots = slots.canonicalize().unwrap_or(slots);
-    // cargo passes the crate root (`slots/kh-…/src/lib.rs`, or `../kh-…/src/lib.rs` for a
-    // feature package) relative to the folder it runs rustc in.
+    // cargo passes the crate root (`slots/kh-…/src/lib.rs`; a feature package's `src` is a
+    // link to its base slot's, resolved here) relative to the folder it runs rustc in.
     let cwd = std::env::current_dir().unwrap_or_default();
     let crate_root = rest
         .iter()

@@ -331,11 +331,15 @@ impl Harness {
             .filter(|part| !part.is_empty())
             .collect::<Vec<_>>()
             .join("_");
-        let lib_path = if name == base {
-            "src/lib.rs".to_owned()
-        } else {
-            format!("../{base}/src/lib.rs")
-        };
+        // A feature package compiles the base slot's sources through a link `src` →
+        // `../<base>/src`, not through a path outside its folder: cargo records a source
+        // outside the package by its absolute path, so a copied `target/` (or a copied
+        // workbook whose original still exists) would compare the original's files and
+        // could serve a stale build.
+        if name != base {
+            link_sources(&dir, base)?;
+        }
+        let lib_path = "src/lib.rs";
         let mut package_features = kata.features.clone();
         if !features.is_empty() {
             package_features.insert("default".into(), features.to_vec().into());
@@ -691,6 +695,25 @@ pub fn floor_command(root: &Path, slots: &[&Slot]) -> Command {
 }
 
 /// modification time (and so cargo's fingerprint) when nothing changed.
+/// Makes `dir/src` a relative link to `../<base>/src` (replacing whatever is there when it
+/// is not that link already).
+fn link_sources(dir: &Path, base: &str) -> Result<()> {
+    let link = dir.join("src");
+    let target = Path::new("..").join(base).join("src");
+    if fs::read_link(&link).is_ok_and(|current| current == target) {
+        return Ok(());
+    }
+    fs::create_dir_all(dir)?;
+    match fs::symlink_metadata(&link) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(&link)?,
+        Ok(_) => fs::remove_file(&link)?,
+        Err(_) => {}
+    }
+    std::os::unix::fs::symlink(&target, &link)
+        .with_context(|| format!("linking {} to {}", link.display(), target.display()))?;
+    Ok(())
+}
+
 pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<()> {
     if fs::read(path).ok().as_deref() == Some(contents) {
         return Ok(());
