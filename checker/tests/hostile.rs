@@ -17,7 +17,7 @@ mod common;
 use common::{attempt, fingerprint, grade_json, repository};
 
 /// The start of the single-threaded `try_emit`'s body (unique in the solution).
-const ANCHOR: &str = "    /// as Node does for its `\"error\"` event.\n    ///\n    /// # Errors\n    ///\n    /// [`UnhandledEvent`] when `event` has no listener.\n    pub fn try_emit<Q>(&self, event: &Q, args: &A) -> Result<(), UnhandledEvent>\n    where\n        E: Borrow<Q>,\n        Q: Eq + Hash + ?Sized,\n    {\n";
+const ANCHOR: &str = "    /// as Node does for its `\"error\"` event. It does so for every event: no name is special.\n    ///\n    /// # Errors\n    ///\n    /// [`UnhandledEvent`] when `event` has no listener.\n    pub fn try_emit<Q>(&self, event: &Q, args: &A) -> Result<(), UnhandledEvent>\n    where\n        E: Borrow<Q>,\n        Q: Eq + Hash + ?Sized,\n    {\n";
 
 /// The three hidden tests that call `try_emit`.
 const VICTIMS: [&str; 3] = [
