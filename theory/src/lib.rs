@@ -3,12 +3,13 @@
 //! Rust and tokio actually do. The chapters include these files by anchor
 //! (`// ANCHOR: name`).
 
-/// `is_send!(&value)`: whether the value's type is `Send`, decided at compile time for the
-/// concrete type (autoref specialisation: the `Send` impl is found first when it applies).
+/// `has_auto_trait!(Send, &value)`: whether the value's type implements the marker trait,
+/// decided at compile time for the concrete type (autoref specialisation: the impl bounded
+/// by the trait is found first when it applies).
 #[cfg(test)]
 #[macro_export]
-macro_rules! is_send {
-    ($value:expr) => {{
+macro_rules! has_auto_trait {
+    ($marker:path, $value:expr) => {{
         #[allow(dead_code)]
         struct Probe<'a, T>(&'a T);
         #[allow(dead_code)]
@@ -17,7 +18,7 @@ macro_rules! is_send {
                 true
             }
         }
-        impl<T: Send> Yes for Probe<'_, T> {}
+        impl<T: $marker> Yes for Probe<'_, T> {}
         #[allow(dead_code)]
         trait No {
             fn answer(&self) -> bool {
@@ -29,29 +30,22 @@ macro_rules! is_send {
     }};
 }
 
-/// `is_sync!(&value)`: whether the value's type is `Sync` (see `is_send!`).
+/// `is_send!(&value)`: whether the value's type is `Send` (see `has_auto_trait!`).
+#[cfg(test)]
+#[macro_export]
+macro_rules! is_send {
+    ($value:expr) => {
+        $crate::has_auto_trait!(Send, $value)
+    };
+}
+
+/// `is_sync!(&value)`: whether the value's type is `Sync` (see `has_auto_trait!`).
 #[cfg(test)]
 #[macro_export]
 macro_rules! is_sync {
-    ($value:expr) => {{
-        #[allow(dead_code)]
-        struct Probe<'a, T>(&'a T);
-        #[allow(dead_code)]
-        trait Yes {
-            fn answer(&self) -> bool {
-                true
-            }
-        }
-        impl<T: Sync> Yes for Probe<'_, T> {}
-        #[allow(dead_code)]
-        trait No {
-            fn answer(&self) -> bool {
-                false
-            }
-        }
-        impl<T> No for &Probe<'_, T> {}
-        (&Probe($value)).answer()
-    }};
+    ($value:expr) => {
+        $crate::has_auto_trait!(Sync, $value)
+    };
 }
 
 pub mod errors;
