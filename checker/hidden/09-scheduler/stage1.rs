@@ -302,6 +302,23 @@ struct Expected {
 }
 
 impl Expected {
+    /// The expression text and the matcher for five generated fields (minute, hour, day of
+    /// month, month, day of week), each a value set and the text that spells it.
+    fn from_fields(fields: [(Vec<bool>, String); 5]) -> (String, Expected) {
+        let [mi, h, d, mo, wd] = fields;
+        let text = format!("{} {} {} {} {}", mi.1, h.1, d.1, mo.1, wd.1);
+        let expected = Expected {
+            day_star: d.1.starts_with('*'),
+            weekday_star: wd.1.starts_with('*'),
+            minute: mi.0,
+            hour: h.0,
+            day: d.0,
+            month: mo.0,
+            weekday: wd.0,
+        };
+        (text, expected)
+    }
+
     fn day_ok(&self, t: NaiveDateTime) -> bool {
         self.day_ok_on(t.day(), t.weekday().num_days_from_sunday())
     }
@@ -355,16 +372,7 @@ fn next_after_agrees_with_a_brute_force_scan() {
         );
         let result =
             proptest_runner(160).run(&strategy, |(mi, h, d, mo, wd, (y, m, day, hh, mm))| {
-                let text = format!("{} {} {} {} {}", mi.1, h.1, d.1, mo.1, wd.1);
-                let expected = Expected {
-                    day_star: d.1.starts_with('*'),
-                    weekday_star: wd.1.starts_with('*'),
-                    minute: mi.0,
-                    hour: h.0,
-                    day: d.0,
-                    month: mo.0,
-                    weekday: wd.0,
-                };
+                let (text, expected) = Expected::from_fields([mi, h, d, mo, wd]);
                 let after = at(y, m, day, hh, mm);
                 let parsed: Schedule = text
                     .parse()
@@ -543,16 +551,7 @@ fn next_after_agrees_with_a_scan_of_the_whole_400_year_cycle() {
             (1990i32..2400, 1u32..=12, 1u32..=28, 0u32..24, 0u32..60),
         );
         let result = runner.run(&strategy, |(mi, h, d, mo, wd, (y, m, day, hh, mm))| {
-            let text = format!("{} {} {} {} {}", mi.1, h.1, d.1, mo.1, wd.1);
-            let expected = Expected {
-                day_star: d.1.starts_with('*'),
-                weekday_star: wd.1.starts_with('*'),
-                minute: mi.0,
-                hour: h.0,
-                day: d.0,
-                month: mo.0,
-                weekday: wd.0,
-            };
+            let (text, expected) = Expected::from_fields([mi, h, d, mo, wd]);
             let after = at(y, m, day, hh, mm);
             let parsed: Schedule = text
                 .parse()
