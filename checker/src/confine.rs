@@ -129,6 +129,24 @@ pub fn pid_namespaces() -> Result<(), String> {
         .clone()
 }
 
+/// The rules both rulesets share: `read` on every existing path of `readable`, and read
+/// and write on the `/dev/null`-like devices.
+fn read_and_devices(
+    created: landlock::RulesetCreated,
+    readable: &[PathBuf],
+    read: BitFlags<AccessFs>,
+) -> Result<landlock::RulesetCreated, landlock::RulesetError> {
+    created
+        .add_rules(path_beneath_rules(
+            readable.iter().filter(|p| p.exists()),
+            read,
+        ))?
+        .add_rules(path_beneath_rules(
+            DEVICES.iter().filter(|p| Path::new(p).exists()),
+            read | AccessFs::WriteFile | AccessFs::Truncate,
+        ))
+}
+
 /// Builds the Landlock ruleset of one test process: returns its descriptor (to apply in
 /// the child with [`restrict_self`]), or `None` where the kernel has no Landlock.
 pub fn test_ruleset(exe: &Path, scratch: &Path) -> Result<Option<OwnedFd>, String> {
@@ -137,7 +155,6 @@ pub fn test_ruleset(exe: &Path, scratch: &Path) -> Result<Option<OwnedFd>, Strin
     }
     let abi = ABI_USED;
     let read = AccessFs::from_read(abi);
-    let device = read | AccessFs::WriteFile | AccessFs::Truncate;
     let mut readable: Vec<PathBuf> = SYSTEM_READ.iter().map(PathBuf::from).collect();
     readable.push(exe.to_owned());
     let result = (|| -> Result<Option<OwnedFd>, landlock::RulesetError> {
@@ -145,15 +162,8 @@ pub fn test_ruleset(exe: &Path, scratch: &Path) -> Result<Option<OwnedFd>, Strin
             .set_compatibility(CompatLevel::BestEffort)
             .handle_access(AccessFs::from_all(abi))?
             .scope(Scope::from_all(abi))?
-            .create()?
-            .add_rules(path_beneath_rules(
-                readable.iter().filter(|p| p.exists()),
-                read,
-            ))?
-            .add_rules(path_beneath_rules(
-                DEVICES.iter().filter(|p| Path::new(p).exists()),
-                device,
-            ))?
+            .create()?;
+        let created = read_and_devices(created, &readable, read)?
             .add_rules(path_beneath_rules([scratch], AccessFs::from_all(abi)))?;
         Ok(created.into())
     })();
@@ -538,15 +548,8 @@ fn rustc_ruleset(
         let created = Ruleset::default()
             .set_compatibility(CompatLevel::BestEffort)
             .handle_access(AccessFs::from_all(abi))?
-            .create()?
-            .add_rules(path_beneath_rules(
-                readable.iter().filter(|p| p.exists()),
-                read,
-            ))?
-            .add_rules(path_beneath_rules(
-                DEVICES.iter().filter(|p| Path::new(p).exists()),
-                read | AccessFs::WriteFile | AccessFs::Truncate,
-            ))?
+            .create()?;
+        let created = read_and_devices(created, &readable, read)?
             .add_rules(path_beneath_rules([&target], write))?;
         Ok(created.into())
     })();
