@@ -168,6 +168,32 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Run cargo-mutants over reference solutions, with the hidden tests as the test
+    /// suite, and write each kata's figures into FIDELITY.md.
+    ///
+    /// Needs cargo-mutants (`cargo install cargo-mutants --locked`). Mutants the tests
+    /// rightly miss are explained in solutions/<kata>/fidelity.toml. Slow: minutes per kata
+    /// on two cores, hours for all ten (see DEVELOPERS.md).
+    Mutants {
+        /// Only these katas [default: all].
+        katas: Vec<String>,
+        /// cargo-mutants' time limit per test run, in seconds [default: its own].
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: Option<u64>,
+        /// Parallel cargo-mutants jobs [default: 1].
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
+        jobs: Option<u64>,
+        /// Only mutants in code this diff touches (FIDELITY.md is then left alone).
+        #[arg(long, value_name = "FILE")]
+        in_diff: Option<PathBuf>,
+        /// The document to update.
+        #[arg(long, value_name = "FILE", default_value = "FIDELITY.md")]
+        out: PathBuf,
+        /// Re-read each kata's last run (under target/kata-mutants/) instead of running
+        /// cargo-mutants: after an edit of a fidelity.toml.
+        #[arg(long, conflicts_with_all = ["in_diff", "timeout", "jobs"])]
+        no_run: bool,
+    },
     /// Self-check the workbook: every skeleton compiles and scores 0, every solution and
     /// alternative scores 100%, and every mutant is caught by at least one hidden test.
     ///

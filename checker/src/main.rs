@@ -26,6 +26,7 @@ mod benchmarks;
 mod cache;
 mod cli;
 mod confine;
+mod fidelity;
 mod grade;
 mod harness;
 mod interview;
@@ -199,6 +200,48 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Benchmarks { full }) => {
             let path = benchmarks::run(&root, &manifest, full)?;
             println!("Written: {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Mutants {
+            katas,
+            timeout,
+            jobs,
+            in_diff,
+            out,
+            no_run,
+        }) => {
+            let selected: Vec<&manifest::Kata> = if katas.is_empty() {
+                manifest.katas.iter().collect()
+            } else {
+                katas
+                    .iter()
+                    .map(|k| manifest.find(k))
+                    .collect::<Result<_>>()?
+            };
+            let out = if out.is_absolute() {
+                out
+            } else {
+                root.join(out)
+            };
+            let options = fidelity::Options {
+                timeout,
+                in_diff,
+                jobs,
+                out,
+                no_run,
+            };
+            let results = fidelity::run(&root, &selected, &options)?;
+            for (kata, tally) in &results {
+                println!(
+                    "{kata}: {}",
+                    tally
+                        .score()
+                        .map_or_else(|| "nothing viable".to_owned(), |s| format!("{s:.0}%"))
+                );
+            }
+            if options.in_diff.is_none() {
+                println!("Written: {}", options.out.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {

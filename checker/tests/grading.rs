@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -304,6 +305,75 @@ fn bad_input_gets_a_clear_message_and_exit_status_2() {
 
     let help = checker(&["--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("Exit status"));
+}
+
+/// `cargo kata mutants` without cargo-mutants says how to install it; with a stand-in that
+/// writes cargo-mutants' `outcomes.json`, it passes the kata's exclusions, counts, and
+/// writes the kata's row and section of the document.
+#[test]
+fn cargo_kata_mutants_reports_and_writes_the_fidelity_table() {
+    use std::os::unix::fs::PermissionsExt;
+    let missing = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["mutants", "read-files"])
+        .env("KATA_CARGO_MUTANTS", "/nonexistent/cargo-mutants")
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("cargo install cargo-mutants"), "{stderr}");
+
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-cargo-mutants");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let args_log = dir.join("args");
+    let fake = dir.join("cargo-mutants");
+    std::fs::write(
+        &fake,
+        format!(
+            r#"#!/bin/sh
+[ "$2" = "--version" ] && {{ echo "cargo-mutants 27.1.0"; exit 0; }}
+echo "$@" > {log}
+while [ $# -gt 0 ]; do [ "$1" = "--output" ] && out="$2"; shift; done
+mkdir -p "$out/mutants.out"
+cat > "$out/mutants.out/outcomes.json" <<'JSON'
+{{"outcomes": [
+ {{"scenario": "Baseline", "summary": "Success"}},
+ {{"scenario": {{"Mutant": {{"name": "lib.rs:1:1: replace a -> u8 with 0", "function": {{"function_name": "a"}}, "replacement": "0"}}}}, "summary": "CaughtMutant"}},
+ {{"scenario": {{"Mutant": {{"name": "lib.rs:2:1: replace b -> u8 with 1", "function": {{"function_name": "b"}}, "replacement": "1"}}}}, "summary": "MissedMutant"}}
+], "cargo_mutants_version": "27.1.0"}}
+JSON
+exit 2
+"#,
+            log = args_log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let document = dir.join("FIDELITY.md");
+    let run = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["mutants", "read-files", "--out"])
+        .arg(&document)
+        .env("KATA_CARGO_MUTANTS", &fake)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains("read-files: 50%"));
+    let args = std::fs::read_to_string(&args_log).unwrap();
+    assert!(args.contains("--package read-files-solution"), "{args}");
+    assert!(
+        args.contains("--exclude-re"),
+        "the kata's `given` code is excluded: {args}"
+    );
+    let text = std::fs::read_to_string(&document).unwrap();
+    assert!(text.contains("| 02 read-files | 2 |"), "{text}");
+    assert!(
+        text.contains("- `lib.rs:2:1: replace b -> u8 with 1`"),
+        "{text}"
+    );
 }
 
 /// The workbook's self-check, as `cargo kata verify --format json` reports it.

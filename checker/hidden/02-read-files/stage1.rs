@@ -107,6 +107,29 @@ async fn a_directory_is_an_error_naming_its_path() {
             .as_ref()
             .expect_err("a folder cannot be read as a file");
         assert_eq!(error.path, sub);
+        // The source is the system's own error for reading a folder, not one of ours.
+        let system = std::fs::read(&sub).expect_err("a folder cannot be read");
+        assert_eq!(
+            error.source.kind(),
+            system.kind(),
+            "the source must be the error the read returned ({system}), got {}",
+            error.source
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn any_positive_limit_works_even_usize_max() {
+    graded_async(async {
+        let folder = Folder::new("huge-limit");
+        let a = folder.file("a.txt", b"alpha");
+        let b = folder.file("b.txt", b"beta");
+        let results = read_files_with_limit([&a, &b], usize::MAX)
+            .await
+            .expect("usize::MAX is a valid limit");
+        let texts: Vec<_> = results.into_iter().map(|r| r.expect("readable")).collect();
+        assert_eq!(texts, ["alpha", "beta"]);
     })
     .await;
 }

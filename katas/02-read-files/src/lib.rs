@@ -91,7 +91,8 @@ impl std::error::Error for FileError {
 ///
 /// # Errors
 ///
-/// [`LimitError::Zero`] when `limit` is 0, whatever the items (even none).
+/// [`LimitError::Zero`] when `limit` is 0, whatever the items (even none). Every other
+/// limit is valid, `usize::MAX` (no practical limit) included.
 pub async fn map_with_limit<I, F, Fut>(
     items: I,
     limit: usize,

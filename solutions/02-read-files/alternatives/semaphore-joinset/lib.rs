@@ -65,7 +65,8 @@ where
     if limit == 0 {
         return Err(LimitError::Zero);
     }
-    let permits = Arc::new(Semaphore::new(limit));
+    // A semaphore holds at most MAX_PERMITS; more slots than that are no limit at all.
+    let permits = Arc::new(Semaphore::new(limit.min(Semaphore::MAX_PERMITS)));
     let mut tasks = JoinSet::new();
     let mut count = 0;
     for (index, item) in items.into_iter().enumerate() {
