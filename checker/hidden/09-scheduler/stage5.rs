@@ -35,10 +35,12 @@ fn slow(
 + Send
 + Sync
 + 'static {
-    move || Box::pin(async move {
-        tokio::time::sleep(length).await;
-        Ok(())
-    })
+    move || {
+        Box::pin(async move {
+            tokio::time::sleep(length).await;
+            Ok(())
+        })
+    }
 }
 
 fn names(list: &[JobStatus]) -> Vec<&str> {
@@ -74,23 +76,36 @@ async fn every_job_is_listed_in_the_order_it_was_added() {
             "the cron job runs next at 9:00"
         );
         for job in &list {
-            assert!(!job.running && !job.waiting && !job.paused, "{job:?} is idle");
+            assert!(
+                !job.running && !job.waiting && !job.paused,
+                "{job:?} is idle"
+            );
             assert_eq!(job.last_outcome, None, "{} has not run yet", job.name);
-            assert_eq!(Some(job.clone()), scheduler.status(job.id), "as status says");
+            assert_eq!(
+                Some(job.clone()),
+                scheduler.status(job.id),
+                "as status says"
+            );
         }
 
         // A paused job is still listed, as paused; a cancelled one is gone.
         assert!(scheduler.pause(sweep));
         assert!(scheduler.cancel(tick));
         let list = scheduler.jobs();
-        assert_eq!(names(&list), ["report", "sweep"], "the cancelled job is gone");
+        assert_eq!(
+            names(&list),
+            ["report", "sweep"],
+            "the cancelled job is gone"
+        );
         assert!(list[1].paused, "{:?} is paused", list[1]);
         assert_eq!(list[1].next_run, None, "a paused job has no next run");
 
         // The listing is read now, not when the jobs were added.
         wait(secs(35)).await;
         assert!(scheduler.resume(sweep));
-        let late = scheduler.add("late", Trigger::Every(secs(5)), ok).expect("added");
+        let late = scheduler
+            .add("late", Trigger::Every(secs(5)), ok)
+            .expect("added");
         let list = scheduler.jobs();
         assert_eq!(names(&list), ["report", "sweep", "late"]);
         assert_eq!(list[2].id, late);
@@ -123,7 +138,11 @@ async fn the_listing_tells_running_from_waiting_for_a_slot() {
             "a run that waits for a slot counts as running too: {list:?}"
         );
         let waiting: Vec<_> = list.iter().filter(|job| job.waiting).collect();
-        assert_eq!(waiting.len(), 1, "one runs, one waits for the slot: {list:?}");
+        assert_eq!(
+            waiting.len(),
+            1,
+            "one runs, one waits for the slot: {list:?}"
+        );
         let second = waiting[0].id;
         let first = if second == a { b } else { a };
 
@@ -142,7 +161,10 @@ async fn the_listing_tells_running_from_waiting_for_a_slot() {
         );
         assert_eq!(now_second.last_outcome, None, "its run is not over yet");
         let list = scheduler.jobs();
-        assert!(list.contains(&now_first) && list.contains(&now_second), "{list:?}");
+        assert!(
+            list.contains(&now_first) && list.contains(&now_second),
+            "{list:?}"
+        );
 
         wait(secs(15)).await;
         for job in scheduler.jobs() {
@@ -173,7 +195,9 @@ async fn the_listing_shows_the_outcome_of_the_last_run() {
                 }
             })
             .expect("added");
-        let steady = scheduler.add("steady", Trigger::Every(secs(10)), ok).expect("added");
+        let steady = scheduler
+            .add("steady", Trigger::Every(secs(10)), ok)
+            .expect("added");
         let outcome = |scheduler: &Scheduler| {
             let list = scheduler.jobs();
             assert_eq!(list.len(), 2, "{list:?}");
@@ -187,7 +211,11 @@ async fn the_listing_shows_the_outcome_of_the_last_run() {
         wait(secs(10)).await;
         assert_eq!(outcome(&scheduler), Some(Err("failure 2".to_owned())));
         wait(secs(10)).await;
-        assert_eq!(outcome(&scheduler), Some(Ok(())), "the last run, not the worst");
+        assert_eq!(
+            outcome(&scheduler),
+            Some(Ok(())),
+            "the last run, not the worst"
+        );
         wait(secs(10)).await;
         assert_eq!(outcome(&scheduler), Some(Err("failure 4".to_owned())));
         let status = scheduler.status(id).expect("exists");

@@ -39,6 +39,20 @@
 //! - **State file:** rewritten after every change, atomically (a temporary file in the same
 //!   folder, then a rename), by one writer at a time. A file that cannot be parsed is an
 //!   error and is left untouched.
+//!
+//! # Time zones and daylight saving (cronie's rule)
+//!
+//! A job in a time zone matches on that zone's clock (the IANA database of `chrono-tz`);
+//! the scheduler's own clock (`start`, `now`, `next_run`) is then read as UTC. A job is a
+//! *wildcard* job when its minute or its hour field starts with `*` (`*/15 * * * *`,
+//! `30 * * * *`, `*/20 1 * * *`), and a *fixed-time* job otherwise (`30 2 * * *`, also
+//! `0,30 2 * * *`: only the first character counts). When the clock jumps forward, a
+//! fixed-time job whose time was skipped runs once, at the first instant after the jump
+//! (2:30 on the night Berlin jumps from 2:00 to 3:00 runs at 3:00); a wildcard job skips
+//! the missing times. When the clock goes back, a fixed-time job runs at the first of the
+//! two instants that show its time only; a wildcard job runs at both. Several skipped times
+//! of one job (and a skipped time and the first minute after the jump) make one run.
+//! Interval jobs run every so much elapsed time, whatever the clocks show.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -50,7 +64,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{
-    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone, Timelike,
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone,
+    Timelike,
 };
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -853,7 +868,8 @@ impl Scheduler {
         state.jobs.iter().find(|job| job.id == id).map(Job::status)
     }
 
-    /// The status of every job, in the order they were added (cancelled jobs are gone).
+    /// The status of every job, in the order they were added (cancelled jobs are gone),
+    /// read now: the same as [`status`](Self::status) says of each.
     pub fn jobs(&self) -> Vec<JobStatus> {
         let state = self.shared.lock();
         state.jobs.iter().map(Job::status).collect()
