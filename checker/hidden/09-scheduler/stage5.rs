@@ -187,7 +187,7 @@ async fn the_listing_shows_the_outcome_of_the_last_run() {
             .add("flaky", Trigger::Every(secs(10)), move || {
                 let call = counter.fetch_add(1, Ordering::SeqCst) + 1;
                 async move {
-                    if call % 2 == 0 {
+                    if call.is_multiple_of(2) {
                         Err(format!("failure {call}"))
                     } else {
                         Ok(())
