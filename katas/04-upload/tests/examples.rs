@@ -12,6 +12,7 @@ async fn one_file_is_stored_and_described() {
         dir: folder.path().to_owned(),
         max_file_bytes: 1024 * 1024,
         max_total_bytes: 1024 * 1024,
+        progress: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
