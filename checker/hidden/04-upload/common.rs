@@ -20,11 +20,18 @@ pub async fn serve(
 
 /// Serves a new router of the kata on 127.0.0.1 over an upload folder that already exists.
 pub async fn serve_in(dir: &Path, max_file_bytes: u64, max_total_bytes: u64) -> SocketAddr {
-    let app = router(UploadConfig {
+    serve_config(UploadConfig {
         dir: dir.to_path_buf(),
         max_file_bytes,
         max_total_bytes,
-    });
+        progress: None,
+    })
+    .await
+}
+
+/// Serves a router of the kata made from `config` on 127.0.0.1.
+pub async fn serve_config(config: UploadConfig) -> SocketAddr {
+    let app = router(config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion) {
             dir: dir.clone(),
             max_file_bytes: u64::MAX,
             max_total_bytes: u64::MAX,
+            progress: None,
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -6,10 +6,15 @@
 //! is sent. Everything the request created is removed by `Drop` guards unless the request
 //! succeeds: a size limit, a malformed body, or a client that disconnects (the next read
 //! fails, or the handler's future is dropped) leaves nothing behind.
+//!
+//! Progress goes through a [`Reporter`] owned by the handler: it sends a report each time
+//! the request's count of file bytes has grown by the configured step, one final report
+//! when the handler knows its answer, and — from `Drop`, when the handler ended without
+//! one — `Disconnected`, the only way a dropped future can still say what happened.
 
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -30,6 +35,51 @@ pub struct UploadConfig {
     pub max_file_bytes: u64,
     /// The most bytes of files accepted in one request.
     pub max_total_bytes: u64,
+    /// Where to report each upload's progress, and how often (stage 4); `None` reports
+    /// nothing.
+    pub progress: Option<ProgressSink>,
+}
+
+/// Where the progress of every upload is reported, and how often.
+#[derive(Debug, Clone)]
+pub struct ProgressSink {
+    /// Receives every report of every request. The server never waits for the receiver;
+    /// once it is gone, uploads go on unreported (a failed send is not an error).
+    pub sender: tokio::sync::mpsc::UnboundedSender<Progress>,
+    /// The least growth of `received`, in bytes, between two reports of one request while
+    /// it is `Receiving` (0: a report after every chunk).
+    pub every: u64,
+}
+
+/// One report about one upload request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Which request: the same in all of its reports, different from every other request
+    /// this process has served.
+    pub upload: u64,
+    /// Bytes of file content read so far in this request, all its files together; in a
+    /// `Done` report, the bytes stored.
+    pub received: u64,
+    /// The request body's length as its `Content-Length` header declared it (part headers
+    /// and boundaries included, so more than the files' bytes), or `None` when it declared
+    /// none (a chunked body): the total is then unknown. The same in every report of the
+    /// request.
+    pub body_length: Option<u64>,
+    /// Where the upload stands.
+    pub status: ProgressStatus,
+}
+
+/// Where an upload stands in a [`Progress`] report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressStatus {
+    /// The body is still arriving.
+    Receiving,
+    /// Final: every file is stored and the answer is `200`.
+    Done,
+    /// Final: the server refused or failed the upload (an error status; nothing stored).
+    Rejected,
+    /// Final: the client went away before the end of the body (nothing stored).
+    Disconnected,
 }
 
 /// One stored file, as the response reports it.
@@ -95,11 +145,19 @@ enum UploadError {
     TooLarge(&'static str),
     BadRequest(String),
     Storage(std::io::Error),
+    /// Reading the body failed: the client went away before its end.
+    BodyLost(String),
 }
 
 impl From<MultipartError> for UploadError {
     fn from(error: MultipartError) -> Self {
-        UploadError::BadRequest(error.body_text())
+        // axum answers a body it could parse but not accept with a 4xx; a failure to read
+        // the body at all (the connection closed mid-body) is the one it calls a 5xx.
+        if error.status().is_server_error() {
+            UploadError::BodyLost(error.body_text())
+        } else {
+            UploadError::BadRequest(error.body_text())
+        }
     }
 }
 
@@ -114,6 +172,7 @@ impl IntoResponse for UploadError {
         let (status, message) = match self {
             UploadError::TooLarge(what) => (StatusCode::PAYLOAD_TOO_LARGE, what.to_owned()),
             UploadError::BadRequest(why) => (StatusCode::BAD_REQUEST, why),
+            UploadError::BodyLost(why) => (StatusCode::BAD_REQUEST, why),
             UploadError::Storage(error) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("could not store the upload: {error}"),
@@ -156,10 +215,97 @@ fn unique(prefix: &str, name: &str) -> String {
     format!("{prefix}{nanos:x}-{n}-{name}")
 }
 
+/// Reports one request's progress to the configured sink, if any.
+struct Reporter {
+    sink: Option<ProgressSink>,
+    upload: u64,
+    body_length: Option<u64>,
+    /// The request's bytes of file content read so far.
+    received: u64,
+    /// The figure of the last report sent (0 before the first).
+    reported: u64,
+    finished: bool,
+}
+
+impl Reporter {
+    fn new(sink: Option<ProgressSink>, headers: &HeaderMap) -> Self {
+        static UPLOADS: AtomicU64 = AtomicU64::new(0);
+        // hyper has already refused a malformed `Content-Length`; a chunked body has none.
+        let body_length = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok());
+        Reporter {
+            sink,
+            upload: UPLOADS.fetch_add(1, Ordering::Relaxed),
+            body_length,
+            received: 0,
+            reported: 0,
+            finished: false,
+        }
+    }
+
+    /// The request has now read `received` bytes of file content in all.
+    fn received(&mut self, received: u64) {
+        self.received = received;
+        let every = self.sink.as_ref().map_or(u64::MAX, |sink| sink.every);
+        if self.received >= self.reported.saturating_add(every) {
+            self.send(ProgressStatus::Receiving);
+        }
+    }
+
+    /// Sends the request's final report.
+    fn finish(mut self, status: ProgressStatus) {
+        self.send(status);
+        self.finished = true;
+    }
+
+    fn send(&mut self, status: ProgressStatus) {
+        self.reported = self.received;
+        if let Some(sink) = &self.sink {
+            // Nobody listening is not the upload's problem.
+            let _ = sink.sender.send(Progress {
+                upload: self.upload,
+                received: self.reported,
+                body_length: self.body_length,
+                status,
+            });
+        }
+    }
+}
+
+impl Drop for Reporter {
+    fn drop(&mut self) {
+        // Dropped without a final report: reading the body failed, or the handler's future
+        // was dropped mid-`.await` because the connection is gone.
+        if !self.finished {
+            self.send(ProgressStatus::Disconnected);
+        }
+    }
+}
+
 async fn upload(
     State(config): State<Arc<UploadConfig>>,
-    mut multipart: Multipart,
+    headers: HeaderMap,
+    multipart: Multipart,
 ) -> Result<Json<UploadResponse>, UploadError> {
+    let mut progress = Reporter::new(config.progress.clone(), &headers);
+    let result = store(&config, multipart, &mut progress).await;
+    match &result {
+        Ok(_) => progress.finish(ProgressStatus::Done),
+        // Left to the reporter's `Drop`, like a dropped future.
+        Err(UploadError::BodyLost(_)) => {}
+        Err(_) => progress.finish(ProgressStatus::Rejected),
+    }
+    result.map(Json)
+}
+
+/// Stores every file of the form, or nothing.
+async fn store(
+    config: &UploadConfig,
+    mut multipart: Multipart,
+    progress: &mut Reporter,
+) -> Result<UploadResponse, UploadError> {
     let mut cleanup = Cleanup::default();
     let mut files = Vec::new();
     let mut total = 0u64;
@@ -183,6 +329,7 @@ async fn upload(
             }
             hasher.update(&chunk);
             file.write_all(&chunk).await?;
+            progress.received(total);
         }
         // tokio's file writes in the background: flush waits for every byte to land.
         file.flush().await?;
@@ -200,7 +347,7 @@ async fn upload(
         });
     }
     cleanup.disarm();
-    Ok(Json(UploadResponse { files }))
+    Ok(UploadResponse { files })
 }
 
 fn final_path(dir: &Path, stored_name: &str) -> PathBuf {

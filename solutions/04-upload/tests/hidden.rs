@@ -11,3 +11,5 @@ mod stage1;
 mod stage2;
 #[path = "../../../checker/hidden/04-upload/stage3.rs"]
 mod stage3;
+#[path = "../../../checker/hidden/04-upload/stage4.rs"]
+mod stage4;
