@@ -224,6 +224,11 @@ fn the_book_works_in_headless_chromium() {
 
     // A kata chapter: the folded reference solution opens.
     browser.open(&page("katas/10-circuit-breaker.html"));
+    browser.wait_for(
+        "the reference solution's fold on kata 10's page",
+        "return [...document.querySelectorAll('details summary')]
+             .some(s => s.textContent.includes('reference solution'));",
+    );
     let closed = browser.script(
         "const d = [...document.querySelectorAll('details')]
              .find(d => d.querySelector('summary').textContent.includes('reference solution'));

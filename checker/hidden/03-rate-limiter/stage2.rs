@@ -4,38 +4,17 @@
 // and connection, and keys taken from the peer address, not from headers any client can
 // forge.
 
-use crate::common::ManualClock;
-use axum::Router;
-use axum::routing::get;
+use crate::common::{ManualClock, serve};
 use kata_support::graded_async;
 use kata_support::http::{self, Connection, Method};
 use rate_limiter::{Algorithm, KeyBy, RateLimitLayer, RateLimiter};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
 fn layer(algorithm: Algorithm, clock: Arc<ManualClock>, key_by: KeyBy) -> RateLimitLayer {
     let limiter = RateLimiter::with_clock(algorithm, clock).expect("a valid configuration");
     RateLimitLayer::new(limiter, key_by)
-}
-
-/// Serves `/` and `/other` behind `layer` on 127.0.0.1, with peer addresses available.
-async fn serve(layer: RateLimitLayer) -> SocketAddr {
-    let app = Router::new()
-        .route("/", get(|| async { "hello" }))
-        .route("/other", get(|| async { "other" }))
-        .layer(layer);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    addr
 }
 
 fn fixed(limit: u32, window_secs: u64) -> Algorithm {

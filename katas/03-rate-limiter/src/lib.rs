@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 mod layer;
 mod sync;
 
-pub use layer::{KeyBy, RateLimit, RateLimitLayer};
+pub use layer::{HeaderFields, KeyBy, RateLimit, RateLimitLayer};
 
 /// A source of the current time; tests pass a clock they move by hand.
 pub trait Clock: Send + Sync + 'static {

@@ -40,6 +40,11 @@
 //!    policy, pause, resume, cancel, status.
 //! 3. The state file: atomic saves, corrupt files refused, counts and missed runs after a
 //!    restart.
+//! 4. Performance: `next_after` jumps field by field.
+//! 5. [`Scheduler::jobs`]: every job's status, live (running, waiting for a slot, next run,
+//!    last outcome).
+//! 6. Time zones: [`Schedule::next_after_in`] and [`Trigger::CronIn`], with daylight saving
+//!    as cronie handles it (below).
 //!
 //! # The scheduler's policies
 //!
@@ -50,6 +55,20 @@
 //! - **State file:** rewritten after every change, atomically (a temporary file in the same
 //!   folder, then a rename), by one writer at a time. A file that cannot be parsed is an
 //!   error and is left untouched.
+//!
+//! # Time zones and daylight saving (cronie's rule)
+//!
+//! A job in a time zone matches on that zone's clock (the IANA database of `chrono-tz`);
+//! the scheduler's own clock (`start`, `now`, `next_run`) is then read as UTC. A job is a
+//! *wildcard* job when its minute or its hour field starts with `*` (`*/15 * * * *`,
+//! `30 * * * *`, `*/20 1 * * *`), and a *fixed-time* job otherwise (`30 2 * * *`, also
+//! `0,30 2 * * *`: only the first character counts). When the clock jumps forward, a
+//! fixed-time job whose time was skipped runs once, at the first instant after the jump
+//! (2:30 on the night Berlin jumps from 2:00 to 3:00 runs at 3:00); a wildcard job skips
+//! the missing times. When the clock goes back, a fixed-time job runs at the first of the
+//! two instants that show its time only; a wildcard job runs at both. Several skipped times
+//! of one job (and a skipped time and the first minute after the jump) make one run.
+//! Interval jobs run every so much elapsed time, whatever the clocks show.
 
 use std::fmt;
 use std::future::Future;
@@ -57,7 +76,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
+use chrono_tz::Tz;
 
 // ----------------------------------------------------------------------------------------
 // Cron expressions
@@ -193,6 +213,18 @@ impl Schedule {
         let _ = after;
         todo!("Schedule::next_after")
     }
+
+    /// The first time strictly after `after` at which the job runs on the clock of
+    /// `after`'s time zone (the answer is on that clock too), or `None` if no date ever
+    /// matches. Daylight saving follows cronie's rule (see the crate's documentation):
+    /// a fixed-time job runs once for a time the clock skips, right after the change, and
+    /// once for a time it shows twice, the first time; a wildcard job runs at every time
+    /// the clock shows that matches.
+    pub fn next_after_in(&self, after: DateTime<Tz>) -> Option<DateTime<Tz>> {
+        // TODO: implement Schedule::next_after_in.
+        let _ = after;
+        todo!("Schedule::next_after_in")
+    }
 }
 
 // ----------------------------------------------------------------------------------------
@@ -208,17 +240,24 @@ pub enum Trigger {
     /// At the minutes a cron expression matches, the first strictly after the job is added:
     /// a `*/15` job added at 8:00 first runs at 8:15.
     Cron(Schedule),
+    /// Like [`Cron`](Self::Cron), on the clock of a time zone, with its daylight saving
+    /// (see [`Schedule::next_after_in`]); the scheduler's own clock is then read as UTC.
+    CronIn(Schedule, Tz),
 }
 
 /// Names one job of a scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct JobId(u64);
 
-/// What a job has done so far.
+/// What a job is doing and has done so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobStatus {
+    /// The job's id.
+    pub id: JobId,
     /// The job's name.
     pub name: String,
+    /// When it runs, as it was added.
+    pub trigger: Trigger,
     /// Completed runs, successful or not.
     pub runs: u64,
     /// Runs that returned an error.
@@ -227,10 +266,15 @@ pub struct JobStatus {
     pub skipped: u64,
     /// Whether a run is going (or waiting for a slot) now.
     pub running: bool,
+    /// Whether a run is due but waits for a slot of the concurrency limit (`running` is
+    /// true then too).
+    pub waiting: bool,
     /// Whether the job is paused.
     pub paused: bool,
     /// When it runs next (`None` when paused, or when its schedule never matches again).
     pub next_run: Option<NaiveDateTime>,
+    /// What the last completed run returned (`None` before the first one ends).
+    pub last_outcome: Option<Result<(), String>>,
 }
 
 /// The scheduler's state file could not be used.
@@ -384,5 +428,12 @@ impl Scheduler {
         // TODO: implement Scheduler::status.
         let _ = id;
         todo!("Scheduler::status")
+    }
+
+    /// The status of every job, in the order they were added (cancelled jobs are gone),
+    /// read now: the same as [`status`](Self::status) says of each.
+    pub fn jobs(&self) -> Vec<JobStatus> {
+        // TODO: implement Scheduler::jobs.
+        todo!("Scheduler::jobs")
     }
 }

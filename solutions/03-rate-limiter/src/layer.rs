@@ -1,12 +1,15 @@
-//! The limiter as a `tower::Layer` for axum: 429 with a JSON body and the rate-limit headers.
+//! The limiter as a `tower::Layer` for axum: 429 with a JSON body and the rate-limit headers,
+//! the `X-RateLimit-*` ones, the IETF `RateLimit-Policy` and `RateLimit` fields
+//! (draft-ietf-httpapi-ratelimit-headers-11), or both.
 
-use crate::{Decision, RateLimiter};
+use crate::{Algorithm, Decision, RateLimiter};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, header};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,18 +28,69 @@ pub enum KeyBy {
     Header(HeaderName),
 }
 
+/// Which rate-limit header fields the layer sends, on every response (429s included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderFields {
+    /// `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (the default).
+    #[default]
+    Legacy,
+    /// The IETF `RateLimit-Policy` and `RateLimit` fields only.
+    Ietf,
+    /// Both sets.
+    Both,
+}
+
+impl HeaderFields {
+    fn legacy(self) -> bool {
+        matches!(self, HeaderFields::Legacy | HeaderFields::Both)
+    }
+
+    fn ietf(self) -> bool {
+        matches!(self, HeaderFields::Ietf | HeaderFields::Both)
+    }
+}
+
 /// A `tower::Layer` that rate-limits every request of the service it wraps. Every service
 /// it makes, and every clone of them, shares one limiter.
 #[derive(Debug, Clone)]
 pub struct RateLimitLayer {
     limiter: RateLimiter<String>,
     key_by: KeyBy,
+    fields: HeaderFields,
+    policy_name: String,
 }
 
 impl RateLimitLayer {
-    /// A layer counting requests in `limiter`, keyed as `key_by` says.
+    /// A layer counting requests in `limiter`, keyed as `key_by` says, sending the
+    /// `X-RateLimit-*` headers; the IETF fields would name the policy `default`.
     pub fn new(limiter: RateLimiter<String>, key_by: KeyBy) -> Self {
-        Self { limiter, key_by }
+        Self {
+            limiter,
+            key_by,
+            fields: HeaderFields::default(),
+            policy_name: "default".to_owned(),
+        }
+    }
+
+    /// Which header fields the responses carry.
+    pub fn header_fields(mut self, fields: HeaderFields) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// The policy's name in the IETF fields.
+    ///
+    /// # Panics
+    ///
+    /// If `name` has a character outside printable ASCII (`' '` to `'~'`), which a
+    /// structured-field String cannot hold.
+    pub fn policy_name(mut self, name: &str) -> Self {
+        assert!(
+            name.bytes().all(|b| (0x20..=0x7e).contains(&b)),
+            "a policy name is printable ASCII, got {name:?}"
+        );
+        self.policy_name = name.to_owned();
+        self
     }
 }
 
@@ -48,6 +102,11 @@ impl<S> tower::Layer<S> for RateLimitLayer {
             inner,
             limiter: self.limiter.clone(),
             key_by: self.key_by.clone(),
+            fields: Arc::new(Fields::new(
+                self.fields,
+                &self.policy_name,
+                self.limiter.algorithm(),
+            )),
         }
     }
 }
@@ -58,6 +117,50 @@ pub struct RateLimit<S> {
     inner: S,
     limiter: RateLimiter<String>,
     key_by: KeyBy,
+    fields: Arc<Fields>,
+}
+
+/// What the headers of every response need besides the decision, worked out once.
+#[derive(Debug)]
+struct Fields {
+    which: HeaderFields,
+    /// The policy's name as a structured-field String.
+    name: String,
+    /// `RateLimit-Policy`, the same on every response.
+    policy: HeaderValue,
+}
+
+impl Fields {
+    fn new(which: HeaderFields, name: &str, algorithm: Algorithm) -> Self {
+        let name = sf_string(name);
+        let q = algorithm.limit();
+        let w = ceil_secs(policy_window(algorithm)).max(1);
+        let policy = format!("{name};q={q};w={w}");
+        Fields {
+            which,
+            name,
+            policy: HeaderValue::try_from(policy).expect("printable ASCII"),
+        }
+    }
+}
+
+/// The time over which a policy allows `q` requests: the window, the time an empty bucket
+/// takes to fill, or GCRA's period.
+fn policy_window(algorithm: Algorithm) -> Duration {
+    match algorithm {
+        Algorithm::FixedWindow { window, .. } | Algorithm::SlidingWindow { window, .. } => window,
+        Algorithm::TokenBucket {
+            capacity,
+            refill_every,
+        } => refill_every.saturating_mul(capacity),
+        Algorithm::Gcra { period, .. } => period,
+    }
+}
+
+/// A structured-field String (RFC 9651): quoted, with `\` and `"` escaped.
+fn sf_string(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
 }
 
 impl<S> tower::Service<Request<Body>> for RateLimit<S>
@@ -77,14 +180,16 @@ where
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let decision = self.limiter.check(&key_of(&self.key_by, &request));
         if !decision.allowed {
-            return Box::pin(std::future::ready(Ok(too_many_requests(&decision))));
+            let refusal = too_many_requests(&decision, &self.fields);
+            return Box::pin(std::future::ready(Ok(refusal)));
         }
         // The clone is not ready; the service that `poll_ready` readied is the one to call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
+        let fields = Arc::clone(&self.fields);
         Box::pin(async move {
             let mut response = inner.call(request).await?;
-            add_headers(response.headers_mut(), &decision);
+            add_headers(response.headers_mut(), &decision, &fields);
             Ok(response)
         })
     }
@@ -107,15 +212,45 @@ fn ceil_secs(duration: Duration) -> u64 {
     duration.as_nanos().div_ceil(1_000_000_000) as u64
 }
 
-fn add_headers(headers: &mut axum::http::HeaderMap, decision: &Decision) {
+/// `Retry-After` in whole seconds, rounded up, at least 1.
+fn retry_after_secs(decision: &Decision) -> u64 {
+    ceil_secs(decision.retry_after.unwrap_or_default()).max(1)
+}
+
+fn add_headers(headers: &mut HeaderMap, decision: &Decision, fields: &Fields) {
+    if fields.which.legacy() {
+        add_legacy(headers, decision);
+    }
+    if fields.which.ietf() {
+        add_ietf(headers, decision, fields);
+    }
+}
+
+fn add_legacy(headers: &mut HeaderMap, decision: &Decision) {
     let number = |n: u64| HeaderValue::from(n);
     headers.insert("x-ratelimit-limit", number(decision.limit.into()));
     headers.insert("x-ratelimit-remaining", number(decision.remaining.into()));
     headers.insert("x-ratelimit-reset", number(ceil_secs(decision.reset_after)));
 }
 
-fn too_many_requests(decision: &Decision) -> Response<Body> {
-    let retry_after = ceil_secs(decision.retry_after.unwrap_or_default()).max(1);
+/// `RateLimit-Policy` and `RateLimit`: `r` is what remains; `t` the seconds until the full
+/// allowance is back, or on a refusal the `Retry-After` figure, so that `Retry-After` never
+/// points before the end of the effective window.
+fn add_ietf(headers: &mut HeaderMap, decision: &Decision, fields: &Fields) {
+    let t = match decision.retry_after {
+        Some(_) => retry_after_secs(decision),
+        None => ceil_secs(decision.reset_after),
+    };
+    let limit = format!("{};r={};t={t}", fields.name, decision.remaining);
+    headers.insert("ratelimit-policy", fields.policy.clone());
+    headers.insert(
+        "ratelimit",
+        HeaderValue::try_from(limit).expect("printable ASCII"),
+    );
+}
+
+fn too_many_requests(decision: &Decision, fields: &Fields) -> Response<Body> {
+    let retry_after = retry_after_secs(decision);
     let body = serde_json::json!({
         "error": "too many requests",
         "retry_after": retry_after,
@@ -123,7 +258,7 @@ fn too_many_requests(decision: &Decision) -> Response<Body> {
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     let headers = response.headers_mut();
-    add_headers(headers, decision);
+    add_headers(headers, decision, fields);
     headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     headers.insert(
         header::CONTENT_TYPE,

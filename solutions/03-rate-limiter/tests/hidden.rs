@@ -22,3 +22,6 @@ mod stage4;
 #[cfg(not(feature = "kata-loom"))]
 #[path = "../../../checker/hidden/03-rate-limiter/stage5.rs"]
 mod stage5;
+#[cfg(not(feature = "kata-loom"))]
+#[path = "../../../checker/hidden/03-rate-limiter/stage6.rs"]
+mod stage6;

@@ -39,6 +39,20 @@
 //! - **State file:** rewritten after every change, atomically (a temporary file in the same
 //!   folder, then a rename), by one writer at a time. A file that cannot be parsed is an
 //!   error and is left untouched.
+//!
+//! # Time zones and daylight saving (cronie's rule)
+//!
+//! A job in a time zone matches on that zone's clock (the IANA database of `chrono-tz`);
+//! the scheduler's own clock (`start`, `now`, `next_run`) is then read as UTC. A job is a
+//! *wildcard* job when its minute or its hour field starts with `*` (`*/15 * * * *`,
+//! `30 * * * *`, `*/20 1 * * *`), and a *fixed-time* job otherwise (`30 2 * * *`, also
+//! `0,30 2 * * *`: only the first character counts). When the clock jumps forward, a
+//! fixed-time job whose time was skipped runs once, at the first instant after the jump
+//! (2:30 on the night Berlin jumps from 2:00 to 3:00 runs at 3:00); a wildcard job skips
+//! the missing times. When the clock goes back, a fixed-time job runs at the first of the
+//! two instants that show its time only; a wildcard job runs at both. Several skipped times
+//! of one job (and a skipped time and the first minute after the jump) make one run.
+//! Interval jobs run every so much elapsed time, whatever the clocks show.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -49,7 +63,11 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike};
+use chrono::{
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone,
+    Timelike,
+};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
@@ -162,6 +180,9 @@ pub struct Schedule {
     weekdays_restricted: bool,
     /// Whether any day at all can match (not so for February 30th), worked out once.
     some_day: bool,
+    /// Whether the minute or the hour field starts with `*` (cronie's rule for which jobs
+    /// run in both passes of a repeated hour and skip a missing one).
+    wildcard: bool,
     source: String,
 }
 
@@ -261,6 +282,7 @@ impl FromStr for Schedule {
             days_restricted: !fields[2].starts_with('*'),
             weekdays_restricted: !fields[4].starts_with('*'),
             some_day: true,
+            wildcard: fields[0].starts_with('*') || fields[1].starts_with('*'),
             source: fields.join(" "),
         };
         schedule.some_day = schedule.some_day_can_match();
@@ -365,6 +387,66 @@ impl Schedule {
         }
         None
     }
+
+    /// The first time strictly after `after` at which the job runs on the clock of
+    /// `after`'s time zone, or `None` if no date ever matches.
+    ///
+    /// Daylight saving follows cronie: a job whose minute or hour field starts with `*` (a
+    /// *wildcard* job) runs at every matching time the clock shows, both times over in a
+    /// repeated hour, and not at all for times the clock skips. Any other job (*fixed-time*)
+    /// runs once for a time the clock skips, at the first instant after the change, and
+    /// only the first time over in a repeated hour.
+    pub fn next_after_in(&self, after: DateTime<Tz>) -> Option<DateTime<Tz>> {
+        let zone = after.timezone();
+        // A clock that goes back within the next day shows, in the second pass of the
+        // repeated time, local times before the one it shows now: search from there.
+        let later = zone.from_utc_datetime(&(after.naive_utc() + TimeDelta::hours(26)));
+        let back = after.offset().fix().local_minus_utc() - later.offset().fix().local_minus_utc();
+        let mut local = after.naive_local() - TimeDelta::seconds(i64::from(back.max(0)));
+        // The earliest second-pass run found so far (wildcard jobs only).
+        let mut second_pass: Option<DateTime<Tz>> = None;
+        let earliest = |time: DateTime<Tz>, other: Option<DateTime<Tz>>| {
+            Some(other.map_or(time, |other| other.min(time)))
+        };
+        loop {
+            local = self.next_after(local)?;
+            match zone.from_local_datetime(&local) {
+                LocalResult::Single(time) => {
+                    if time > after {
+                        return earliest(time, second_pass);
+                    }
+                }
+                LocalResult::Ambiguous(first, second) => {
+                    if first > after {
+                        return earliest(first, second_pass);
+                    }
+                    if self.wildcard && second > after {
+                        second_pass = earliest(second, second_pass);
+                    }
+                }
+                LocalResult::None => {
+                    if !self.wildcard {
+                        let time = first_after_gap(zone, local)?;
+                        if time > after {
+                            return earliest(time, second_pass);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The first instant after the gap (a spring-forward night's skipped hour) that `local`
+/// falls in.
+fn first_after_gap(zone: Tz, mut local: NaiveDateTime) -> Option<DateTime<Tz>> {
+    for _ in 0..2 * 24 * 60 {
+        local += TimeDelta::minutes(1);
+        if let Some(time) = zone.from_local_datetime(&local).earliest() {
+            return Some(time);
+        }
+    }
+    None
 }
 
 // ----------------------------------------------------------------------------------------
@@ -380,17 +462,24 @@ pub enum Trigger {
     /// At the minutes a cron expression matches, the first strictly after the job is added:
     /// a `*/15` job added at 8:00 first runs at 8:15.
     Cron(Schedule),
+    /// Like [`Cron`](Self::Cron), on the clock of a time zone, with its daylight saving
+    /// (see [`Schedule::next_after_in`]); the scheduler's own clock is then read as UTC.
+    CronIn(Schedule, Tz),
 }
 
 /// Names one job of a scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct JobId(u64);
 
-/// What a job has done so far.
+/// What a job is doing and has done so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobStatus {
+    /// The job's id.
+    pub id: JobId,
     /// The job's name.
     pub name: String,
+    /// When it runs, as it was added.
+    pub trigger: Trigger,
     /// Completed runs, successful or not.
     pub runs: u64,
     /// Runs that returned an error.
@@ -399,10 +488,15 @@ pub struct JobStatus {
     pub skipped: u64,
     /// Whether a run is going (or waiting for a slot) now.
     pub running: bool,
+    /// Whether a run is due but waits for a slot of the concurrency limit (`running` is
+    /// true then too).
+    pub waiting: bool,
     /// Whether the job is paused.
     pub paused: bool,
     /// When it runs next (`None` when paused, or when its schedule never matches again).
     pub next_run: Option<NaiveDateTime>,
+    /// What the last completed run returned (`None` before the first one ends).
+    pub last_outcome: Option<Result<(), String>>,
 }
 
 /// The scheduler's state file could not be used.
@@ -465,8 +559,28 @@ struct Job {
     run: JobFn,
     saved: Saved,
     running: bool,
+    waiting: bool,
     paused: bool,
     next: Option<NaiveDateTime>,
+    last_outcome: Option<Result<(), String>>,
+}
+
+impl Job {
+    fn status(&self) -> JobStatus {
+        JobStatus {
+            id: self.id,
+            name: self.name.clone(),
+            trigger: self.trigger.clone(),
+            runs: self.saved.runs,
+            failures: self.saved.failures,
+            skipped: self.saved.skipped,
+            running: self.running,
+            waiting: self.waiting,
+            paused: self.paused,
+            next_run: self.next,
+            last_outcome: self.last_outcome.clone(),
+        }
+    }
 }
 
 struct State {
@@ -672,6 +786,9 @@ impl Scheduler {
                 Trigger::Cron(schedule) => {
                     schedule.next_after(last).is_some_and(|next| next <= now)
                 }
+                Trigger::CronIn(schedule, zone) => {
+                    next_in_zone(schedule, *zone, last).is_some_and(|next| next <= now)
+                }
             });
             // The missed-run policy: one catch-up run now, however many were missed.
             let next = if missed {
@@ -686,8 +803,10 @@ impl Scheduler {
                 run: Arc::new(move || Box::pin(job()) as JobFuture),
                 saved,
                 running: false,
+                waiting: false,
                 paused: false,
                 next,
+                last_outcome: None,
             });
             id
         };
@@ -746,19 +865,14 @@ impl Scheduler {
     /// The job's status, or `None` for an unknown (or cancelled) job.
     pub fn status(&self, id: JobId) -> Option<JobStatus> {
         let state = self.shared.lock();
-        state
-            .jobs
-            .iter()
-            .find(|job| job.id == id)
-            .map(|job| JobStatus {
-                name: job.name.clone(),
-                runs: job.saved.runs,
-                failures: job.saved.failures,
-                skipped: job.saved.skipped,
-                running: job.running,
-                paused: job.paused,
-                next_run: job.next,
-            })
+        state.jobs.iter().find(|job| job.id == id).map(Job::status)
+    }
+
+    /// The status of every job, in the order they were added (cancelled jobs are gone),
+    /// read now: the same as [`status`](Self::status) says of each.
+    pub fn jobs(&self) -> Vec<JobStatus> {
+        let state = self.shared.lock();
+        state.jobs.iter().map(Job::status).collect()
     }
 }
 
@@ -767,7 +881,14 @@ fn first_due(trigger: &Trigger, now: NaiveDateTime) -> Option<NaiveDateTime> {
     match trigger {
         Trigger::Every(every) => Some(now + TimeDelta::from_std(*every).ok()?),
         Trigger::Cron(schedule) => schedule.next_after(now),
+        Trigger::CronIn(schedule, zone) => next_in_zone(schedule, *zone, now),
     }
+}
+
+/// The next run of a cron job in `zone` after `now`, on the scheduler's clock (UTC).
+fn next_in_zone(schedule: &Schedule, zone: Tz, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    let after = zone.from_utc_datetime(&now);
+    schedule.next_after_in(after).map(|time| time.naive_utc())
 }
 
 /// The scheduler's loop: sleep until the earliest due job (or a change), start what is
@@ -803,11 +924,13 @@ async fn drive(shared: Arc<Shared>) {
                     // Fixed rate: the next run is due one interval after this one was due.
                     Trigger::Every(every) => TimeDelta::from_std(*every).ok().map(|e| due + e),
                     Trigger::Cron(schedule) => schedule.next_after(now),
+                    Trigger::CronIn(schedule, zone) => next_in_zone(schedule, *zone, now),
                 };
                 if job.running {
                     job.saved.skipped += 1; // The overlap policy: never two runs at once.
                 } else {
                     job.running = true;
+                    job.waiting = true;
                     to_start.push((job.id, Arc::clone(&job.run)));
                 }
             }
@@ -824,6 +947,9 @@ async fn run_once(shared: Arc<Shared>, id: JobId, run: JobFn) {
     let Ok(_slot) = Arc::clone(&shared.slots).acquire_owned().await else {
         return;
     };
+    if let Some(job) = shared.lock().jobs.iter_mut().find(|job| job.id == id) {
+        job.waiting = false;
+    }
     let outcome = run().await;
     {
         let mut state = shared.lock();
@@ -833,6 +959,7 @@ async fn run_once(shared: Arc<Shared>, id: JobId, run: JobFn) {
             if outcome.is_err() {
                 job.saved.failures += 1;
             }
+            job.last_outcome = Some(outcome);
         }
     }
     let _ = shared.save();

@@ -11,3 +11,7 @@ mod stage2;
 mod stage3;
 #[path = "../../../checker/hidden/09-scheduler/stage4.rs"]
 mod stage4;
+#[path = "../../../checker/hidden/09-scheduler/stage5.rs"]
+mod stage5;
+#[path = "../../../checker/hidden/09-scheduler/stage6.rs"]
+mod stage6;

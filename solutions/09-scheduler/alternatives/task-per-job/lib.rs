@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike};
+use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
@@ -73,6 +74,8 @@ impl std::error::Error for ParseError {}
 pub struct Schedule {
     fields: [Vec<u32>; 5],
     either_day: bool,
+    /// cronie's wildcard job: the minute or hour field starts with `*`.
+    wild: bool,
 }
 
 const LIMITS: [(u32, u32); 5] = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
@@ -137,7 +140,11 @@ impl FromStr for Schedule {
         for (index, part) in parts.iter().enumerate() {
             fields[index] = field_values(index, part)?;
         }
-        Ok(Schedule { fields, either_day: !parts[2].starts_with('*') && !parts[4].starts_with('*') })
+        Ok(Schedule {
+            fields,
+            either_day: !parts[2].starts_with('*') && !parts[4].starts_with('*'),
+            wild: parts[0].starts_with('*') || parts[1].starts_with('*'),
+        })
     }
 }
 
@@ -194,6 +201,41 @@ impl Schedule {
         }
         None
     }
+
+    /// The next run strictly after `after` on its zone's clock, with cronie's daylight
+    /// saving rule: every local match in an hour the clock shows once; in a repeated hour
+    /// the first pass only, unless wild; a skipped time at the end of the gap, unless wild.
+    pub fn next_after_in(&self, after: DateTime<Tz>) -> Option<DateTime<Tz>> {
+        let zone = after.timezone();
+        // Three hours back covers the repeated hour of every zone in use today.
+        let mut local = after.naive_local() - TimeDelta::hours(3);
+        let mut found: Vec<DateTime<Tz>> = Vec::new();
+        loop {
+            local = self.next_after(local)?;
+            let (first, later) = match zone.from_local_datetime(&local) {
+                LocalResult::Single(t) => (Some(t), None),
+                LocalResult::Ambiguous(a, b) => (Some(a), self.wild.then_some(b)),
+                LocalResult::None if self.wild => (None, None),
+                LocalResult::None => {
+                    let mut probe = local;
+                    let mut end = None;
+                    for _ in 0..3000 {
+                        probe += TimeDelta::minutes(1);
+                        if let LocalResult::Single(t) = zone.from_local_datetime(&probe) {
+                            end = Some(t);
+                            break;
+                        }
+                    }
+                    (Some(end?), None)
+                }
+            };
+            found.extend(later.filter(|t| *t > after));
+            if let Some(t) = first.filter(|t| *t > after) {
+                found.push(t);
+                return found.into_iter().min();
+            }
+        }
+    }
 }
 
 /// What fires a job.
@@ -203,6 +245,8 @@ pub enum Trigger {
     Every(Duration),
     /// A cron expression.
     Cron(Schedule),
+    /// A cron expression on a time zone's clock (the scheduler's clock is UTC).
+    CronIn(Schedule, Tz),
 }
 
 /// A job's id.
@@ -212,20 +256,28 @@ pub struct JobId(u64);
 /// A job's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobStatus {
+    /// Id.
+    pub id: JobId,
     /// Name.
     pub name: String,
+    /// Trigger.
+    pub trigger: Trigger,
     /// Finished runs.
     pub runs: u64,
     /// Failed runs.
     pub failures: u64,
     /// Overlapping due times skipped.
     pub skipped: u64,
-    /// A run is going.
+    /// A run is going or waiting.
     pub running: bool,
+    /// A run waits for a slot.
+    pub waiting: bool,
     /// Paused.
     pub paused: bool,
     /// Next due time.
     pub next_run: Option<NaiveDateTime>,
+    /// The last finished run's result.
+    pub last_outcome: Option<Result<(), String>>,
 }
 
 /// State-file problems.
@@ -274,8 +326,10 @@ struct Entry {
     trigger: Trigger,
     record: Record,
     running: bool,
+    waiting: bool,
     paused: bool,
     next: Option<NaiveDateTime>,
+    outcome: Option<Result<(), String>>,
     wake: watch::Sender<u64>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -335,6 +389,23 @@ fn after(trigger: &Trigger, t: NaiveDateTime) -> Option<NaiveDateTime> {
     match trigger {
         Trigger::Every(d) => TimeDelta::from_std(*d).ok().map(|d| t + d),
         Trigger::Cron(s) => s.next_after(t),
+        Trigger::CronIn(s, zone) => s.next_after_in(Utc.from_utc_datetime(&t).with_timezone(zone)).map(|t| t.naive_utc()),
+    }
+}
+
+fn report(id: u64, e: &Entry) -> JobStatus {
+    JobStatus {
+        id: JobId(id),
+        name: e.record.name.clone(),
+        trigger: e.trigger.clone(),
+        runs: e.record.runs,
+        failures: e.record.failures,
+        skipped: e.record.skipped,
+        running: e.running,
+        waiting: e.waiting,
+        paused: e.paused,
+        next_run: e.next,
+        last_outcome: e.outcome.clone(),
     }
 }
 
@@ -415,7 +486,7 @@ impl Scheduler {
         let work: Work = Arc::new(move || Box::pin(job()));
         let (wake, woken) = watch::channel(0);
         let task = tokio::spawn(job_loop(Arc::clone(&self.core), id, work, woken));
-        let entry = Entry { trigger, record, running: false, paused: false, next, wake, task };
+        let entry = Entry { trigger, record, running: false, waiting: false, paused: false, next, outcome: None, wake, task };
         self.core.entries.lock().unwrap().insert(id, entry);
         self.core.persist()?;
         Ok(JobId(id))
@@ -462,15 +533,12 @@ impl Scheduler {
     /// Status.
     pub fn status(&self, id: JobId) -> Option<JobStatus> {
         let entries = self.core.entries.lock().unwrap();
-        entries.get(&id.0).map(|e| JobStatus {
-            name: e.record.name.clone(),
-            runs: e.record.runs,
-            failures: e.record.failures,
-            skipped: e.record.skipped,
-            running: e.running,
-            paused: e.paused,
-            next_run: e.next,
-        })
+        entries.get(&id.0).map(|e| report(id.0, e))
+    }
+
+    /// Every job's status, oldest first.
+    pub fn jobs(&self) -> Vec<JobStatus> {
+        self.core.entries.lock().unwrap().iter().map(|(id, e)| report(*id, e)).collect()
     }
 }
 
@@ -508,13 +576,14 @@ async fn job_loop(core: Arc<Core>, id: u64, work: Work, mut woken: watch::Receiv
             entry.record.last = Some(due);
             entry.next = match &entry.trigger {
                 Trigger::Every(_) => after(&entry.trigger, due),
-                Trigger::Cron(_) => after(&entry.trigger, now),
+                Trigger::Cron(_) | Trigger::CronIn(..) => after(&entry.trigger, now),
             };
             if entry.running {
                 entry.record.skipped += 1;
                 false
             } else {
                 entry.running = true;
+                entry.waiting = true;
                 true
             }
         };
@@ -523,11 +592,15 @@ async fn job_loop(core: Arc<Core>, id: u64, work: Work, mut woken: watch::Receiv
             let (core, work) = (Arc::clone(&core), Arc::clone(&work));
             tokio::spawn(async move {
                 let Ok(_slot) = Arc::clone(&core.slots).acquire_owned().await else { return };
-                let failed = work().await.is_err();
+                if let Some(entry) = core.entries.lock().unwrap().get_mut(&id) {
+                    entry.waiting = false;
+                }
+                let outcome = work().await;
                 if let Some(entry) = core.entries.lock().unwrap().get_mut(&id) {
                     entry.running = false;
                     entry.record.runs += 1;
-                    entry.record.failures += u64::from(failed);
+                    entry.record.failures += u64::from(outcome.is_err());
+                    entry.outcome = Some(outcome);
                 }
                 let _ = core.persist();
             });
