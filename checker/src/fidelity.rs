@@ -114,15 +114,16 @@ impl Explained {
                 .is_none_or(|edit| mutant.name.contains(edit.as_str()))
     }
 
-    /// The `--exclude-re` pattern for a `given` entry: the function's name, escaped.
+    /// The `--exclude-re` pattern for a `given` entry. cargo-mutants names a mutant
+    /// `file:line:col: replace FUNCTION -> TYPE with VALUE` or `… replace OP with OP in
+    /// FUNCTION`, so the function is matched in those two places only (a bare `main` must
+    /// not match `remaining`).
     pub fn exclude_pattern(&self) -> String {
-        let mut pattern = regex_escape(&self.function);
-        if let Some(r) = &self.replacement {
-            pattern.push_str(".* with ");
-            pattern.push_str(&regex_escape(r));
-            pattern.push('$');
+        let function = regex_escape(&self.function);
+        match &self.replacement {
+            Some(r) => format!("replace {function} .* with {}$", regex_escape(r)),
+            None => format!("(replace {function} | in {function}$)"),
         }
-        pattern
     }
 }
 
@@ -607,9 +608,16 @@ mod tests {
             why: "given".into(),
         };
         let pattern = e.exclude_pattern();
-        assert!(pattern.starts_with(r"<impl std::error::Error for F>::source"));
-        assert!(pattern.contains(r"\.\*") || pattern.contains(".* with None"));
-        assert!(pattern.ends_with("with None$"));
+        assert_eq!(
+            pattern,
+            r"replace <impl std::error::Error for F>::source .* with None$"
+        );
+        let main = Explained {
+            function: "main".into(),
+            replacement: None,
+            ..e
+        };
+        assert_eq!(main.exclude_pattern(), "(replace main | in main$)");
     }
 
     #[test]

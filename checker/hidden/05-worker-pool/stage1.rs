@@ -5,6 +5,7 @@ use kata_support::graded;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
 use worker_pool::{JobError, ThreadPool};
 
 #[test]
@@ -17,6 +18,47 @@ fn results_come_back_to_their_jobs() {
         for (n, handle) in handles.into_iter().enumerate().rev() {
             assert_eq!(handle.join(), Ok(n as u64 * 3 + 1));
         }
+    });
+}
+
+#[test]
+fn is_finished_tells_whether_join_would_wait() {
+    graded(|| {
+        let pool = ThreadPool::new(1).expect("one thread");
+        let (release, wait) = mpsc::channel::<()>();
+        let first = pool
+            .execute(move || {
+                wait.recv().expect("released");
+                7
+            })
+            .expect("running");
+        assert!(
+            !first.is_finished(),
+            "a job still waiting to be released is not finished"
+        );
+        release.send(()).unwrap();
+        // The only worker starts the next job after the first one returned.
+        let (started, has_started) = mpsc::channel::<()>();
+        let (go, wait_go) = mpsc::channel::<()>();
+        let second = pool
+            .execute(move || {
+                started.send(()).expect("the test waits");
+                wait_go.recv().expect("released");
+            })
+            .expect("running");
+        has_started.recv().expect("the second job starts");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !first.is_finished() {
+            assert!(
+                Instant::now() < deadline,
+                "a job that returned must be finished (its result is there)"
+            );
+            std::thread::yield_now();
+        }
+        assert_eq!(first.join(), Ok(7));
+        assert!(!second.is_finished(), "the second job is still running");
+        go.send(()).unwrap();
+        second.join().expect("no panic");
     });
 }
 
