@@ -32,7 +32,10 @@
 //!    reported with the right `from` and `to`; counts of 0 refused.
 //! 2. Call timeout (cancels, counts as a failure), an error predicate, the half-open trial
 //!    limit, one open → half-open event, a registry by name; checked against a model.
-//! 3. Thread safety, checked with loom: build the state from the `sync` module's types.
+//! 3. A manual override held until released (`force_open`, `force_close`, `release`), the
+//!    state and counts of one breaker (`status`) and of every breaker of a registry
+//!    (`list`), and `call_or`, which runs a fallback when the breaker refuses a call.
+//! 4. Thread safety, checked with loom: build the state from the `sync` module's types.
 
 // TODO: delete this line once everything is written: it silences the warnings about
 // the unfinished code (unused arguments and fields).
@@ -129,6 +132,26 @@ pub enum State {
     Open,
     /// A limited number of trial calls go through.
     HalfOpen,
+}
+
+/// A breaker's state and counts at one moment, from [`CircuitBreaker::status`] and
+/// [`Registry::list`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Status {
+    /// The state (an open breaker whose reset timeout has passed is half-open).
+    pub state: State,
+    /// Whether [`CircuitBreaker::force_open`] or [`CircuitBreaker::force_close`] holds the
+    /// state until [`CircuitBreaker::release`].
+    pub forced: bool,
+    /// Consecutive failures counted in the current closed period; 0 in other states and
+    /// while forced.
+    pub consecutive_failures: u32,
+    /// Successful trials of the current half-open period; 0 in other states.
+    pub trial_successes: u32,
+    /// Trial permits of the current half-open period that are out (taken, not yet reported
+    /// or dropped); 0 in other states.
+    pub trials_running: u32,
 }
 
 /// A change of state, as listeners see it.
@@ -265,6 +288,35 @@ impl CircuitBreaker {
         todo!("CircuitBreaker::state")
     }
 
+    /// The state and the counts, read together.
+    pub fn status(&self) -> Status {
+        // TODO: implement CircuitBreaker::status.
+        todo!("CircuitBreaker::status")
+    }
+
+    /// Moves the breaker to open and holds it there until [`release`](Self::release):
+    /// every call is refused, however much time passes.
+    pub fn force_open(&self) {
+        // TODO: implement CircuitBreaker::force_open.
+        todo!("CircuitBreaker::force_open")
+    }
+
+    /// Moves the breaker to closed and holds it there until [`release`](Self::release):
+    /// every call is let through and no outcome is counted, so nothing opens it.
+    pub fn force_close(&self) {
+        // TODO: implement CircuitBreaker::force_close.
+        todo!("CircuitBreaker::force_close")
+    }
+
+    /// Ends an override: automatic behaviour resumes from the state the breaker was held
+    /// in, as a fresh period (counts at 0; a breaker held open half-opens `reset_timeout`
+    /// after the release). No event, as the state does not change. On a breaker that is
+    /// not forced, it does nothing.
+    pub fn release(&self) {
+        // TODO: implement CircuitBreaker::release.
+        todo!("CircuitBreaker::release")
+    }
+
     /// Asks for room for one call.
     ///
     /// # Errors
@@ -287,6 +339,27 @@ impl CircuitBreaker {
         Fut: Future<Output = Result<T, E>>,
     {
         self.call_with(f, |_| true).await
+    }
+
+    /// Like [`call`](Self::call), but when the breaker refuses the call (open, or every
+    /// trial slot taken) it runs `fallback` instead, outside the breaker's lock, and
+    /// returns its value. The fallback runs only on a refusal: never after a success, an
+    /// error of the call or a timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`BreakerError::Timeout`] and [`BreakerError::Inner`] as [`call`](Self::call);
+    /// never [`BreakerError::Open`].
+    pub async fn call_or<T, E, Fut>(
+        &self,
+        f: impl FnOnce() -> Fut,
+        fallback: impl FnOnce() -> T,
+    ) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        // TODO: implement CircuitBreaker::call_or.
+        todo!("CircuitBreaker::call_or")
     }
 
     /// Like [`call`](Self::call), but only errors for which `is_failure` returns `true`
@@ -358,5 +431,13 @@ impl Registry {
     pub fn get(&self, name: &str) -> Option<Arc<CircuitBreaker>> {
         // TODO: implement Registry::get.
         todo!("Registry::get")
+    }
+
+    /// Every breaker of the registry with its name and [`Status`], sorted by name. The
+    /// breakers are read after the registry's lock is released, so a listener may use the
+    /// registry.
+    pub fn list(&self) -> Vec<(String, Status)> {
+        // TODO: implement Registry::list.
+        todo!("Registry::list")
     }
 }

@@ -35,6 +35,10 @@
 //! there — no timer races it. Listeners are called after the lock is released, so they may
 //! use the breaker.
 //!
+//! A manual override is one flag beside the state: the lazy step and the recording of
+//! outcomes both skip a forced breaker, so neither time nor results move it; forcing and
+//! releasing each start a new period, like a transition.
+//!
 //! [`state`]: CircuitBreaker::state
 
 use std::collections::HashMap;
@@ -130,6 +134,26 @@ pub enum State {
     HalfOpen,
 }
 
+/// A breaker's state and counts at one moment, from [`CircuitBreaker::status`] and
+/// [`Registry::list`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Status {
+    /// The state (an open breaker whose reset timeout has passed is half-open).
+    pub state: State,
+    /// Whether [`CircuitBreaker::force_open`] or [`CircuitBreaker::force_close`] holds the
+    /// state until [`CircuitBreaker::release`].
+    pub forced: bool,
+    /// Consecutive failures counted in the current closed period; 0 in other states and
+    /// while forced.
+    pub consecutive_failures: u32,
+    /// Successful trials of the current half-open period; 0 in other states.
+    pub trial_successes: u32,
+    /// Trial permits of the current half-open period that are out (taken, not yet reported
+    /// or dropped); 0 in other states.
+    pub trials_running: u32,
+}
+
 /// A change of state, as listeners see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition {
@@ -189,6 +213,20 @@ struct Inner {
     opened_at: Instant,
     /// Changes on every transition; permits of an older generation are stale.
     generation: u64,
+    /// Held in `state` by `force_open`/`force_close` until `release`.
+    forced: bool,
+}
+
+impl Inner {
+    fn status(&self) -> Status {
+        Status {
+            state: self.state,
+            forced: self.forced,
+            consecutive_failures: self.failures,
+            trial_successes: self.successes,
+            trials_running: self.in_flight,
+        }
+    }
 }
 
 type Listener = Arc<dyn Fn(Transition) + Send + Sync>;
@@ -285,6 +323,7 @@ impl CircuitBreaker {
                 in_flight: 0,
                 opened_at: now,
                 generation: 0,
+                forced: false,
             }),
             listeners: Mutex::new(Vec::new()),
         })
@@ -308,6 +347,50 @@ impl CircuitBreaker {
     /// The current state (an open breaker whose reset timeout has passed is half-open).
     pub fn state(&self) -> State {
         self.with_inner(|inner, _, _| inner.state)
+    }
+
+    /// The state and the counts, read together.
+    pub fn status(&self) -> Status {
+        self.with_inner(|inner, _, _| inner.status())
+    }
+
+    /// Moves the breaker to open and holds it there until [`release`](Self::release):
+    /// every call is refused, however much time passes.
+    pub fn force_open(&self) {
+        self.force(State::Open);
+    }
+
+    /// Moves the breaker to closed and holds it there until [`release`](Self::release):
+    /// every call is let through and no outcome is counted, so nothing opens it.
+    pub fn force_close(&self) {
+        self.force(State::Closed);
+    }
+
+    /// Ends an override: automatic behaviour resumes from the state the breaker was held
+    /// in, as a fresh period (counts at 0; a breaker held open half-opens `reset_timeout`
+    /// after the release). No event, as the state does not change. On a breaker that is
+    /// not forced, it does nothing.
+    pub fn release(&self) {
+        self.with_inner(|inner, clock, _| {
+            if inner.forced {
+                inner.forced = false;
+                new_period(inner);
+                inner.opened_at = clock.now();
+            }
+        });
+    }
+
+    /// Holds the breaker in `to`: a transition (with its event) when the state changes,
+    /// a new period without an event when it is already there.
+    fn force(&self, to: State) {
+        self.with_inner(|inner, clock, events| {
+            if inner.state == to {
+                new_period(inner);
+            } else {
+                transition(inner, to, clock.now(), events);
+            }
+            inner.forced = true;
+        });
     }
 
     /// Asks for room for one call.
@@ -347,6 +430,29 @@ impl CircuitBreaker {
         Fut: Future<Output = Result<T, E>>,
     {
         self.call_with(f, |_| true).await
+    }
+
+    /// Like [`call`](Self::call), but when the breaker refuses the call (open, or every
+    /// trial slot taken) it runs `fallback` instead, outside the breaker's lock, and
+    /// returns its value. The fallback runs only on a refusal: never after a success, an
+    /// error of the call or a timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`BreakerError::Timeout`] and [`BreakerError::Inner`] as [`call`](Self::call);
+    /// never [`BreakerError::Open`].
+    pub async fn call_or<T, E, Fut>(
+        &self,
+        f: impl FnOnce() -> Fut,
+        fallback: impl FnOnce() -> T,
+    ) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        match self.call(f).await {
+            Err(BreakerError::Open) => Ok(fallback()),
+            outcome => outcome,
+        }
     }
 
     /// Like [`call`](Self::call), but only errors for which `is_failure` returns `true`
@@ -405,7 +511,7 @@ impl CircuitBreaker {
                 .inner
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if inner.state == State::Open {
+            if inner.state == State::Open && !inner.forced {
                 let now = clock.now();
                 if now.saturating_duration_since(inner.opened_at) >= self.config.reset_timeout {
                     transition(&mut inner, State::HalfOpen, now, &mut events);
@@ -427,6 +533,9 @@ impl CircuitBreaker {
             }
             if trial {
                 inner.in_flight -= 1;
+            }
+            if inner.forced {
+                return; // Nothing is counted while an override holds the state.
             }
             match (inner.state, success) {
                 (_, None) | (State::Open, _) => {}
@@ -471,14 +580,19 @@ impl CircuitBreaker {
 fn transition(inner: &mut Inner, to: State, now: Instant, events: &mut Vec<Transition>) {
     let from = inner.state;
     inner.state = to;
-    inner.generation += 1;
-    inner.failures = 0;
-    inner.successes = 0;
-    inner.in_flight = 0;
+    new_period(inner);
     if to == State::Open {
         inner.opened_at = now;
     }
     events.push(Transition { from, to });
+}
+
+/// Starts a new period: permits taken before it are stale, the counts start again.
+fn new_period(inner: &mut Inner) {
+    inner.generation += 1;
+    inner.failures = 0;
+    inner.successes = 0;
+    inner.in_flight = 0;
 }
 
 /// Breakers by name, created on first use and shared afterwards.
@@ -543,5 +657,24 @@ impl Registry {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(name)
             .cloned()
+    }
+
+    /// Every breaker of the registry with its name and [`Status`], sorted by name. The
+    /// breakers are read after the registry's lock is released, so a listener may use the
+    /// registry.
+    pub fn list(&self) -> Vec<(String, Status)> {
+        let breakers: Vec<(String, Arc<CircuitBreaker>)> = self
+            .breakers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(name, breaker)| (name.clone(), Arc::clone(breaker)))
+            .collect();
+        let mut listed: Vec<(String, Status)> = breakers
+            .into_iter()
+            .map(|(name, breaker)| (name, breaker.status()))
+            .collect();
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        listed
     }
 }

@@ -2,7 +2,7 @@
 //! that carries its own data, permits hold an epoch, and events go through a channel-like
 //! queue drained after the lock. `cargo kata verify` requires it to score 100%.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -86,6 +86,22 @@ pub enum State {
     HalfOpen,
 }
 
+/// A snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Status {
+    /// State.
+    pub state: State,
+    /// Held by an override.
+    pub forced: bool,
+    /// Failures in a row while closed.
+    pub consecutive_failures: u32,
+    /// Trial successes while half-open.
+    pub trial_successes: u32,
+    /// Trials out while half-open.
+    pub trials_running: u32,
+}
+
 /// A state change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition {
@@ -153,6 +169,8 @@ struct Core {
     phase: Phase,
     epoch: u64,
     pending: Vec<Transition>,
+    /// An override pins the phase: no timer, no outcome moves it.
+    pinned: bool,
 }
 
 impl Core {
@@ -233,7 +251,7 @@ impl CircuitBreaker {
             _ => Ok(Self {
                 config,
                 clock,
-                core: Mutex::new(Core { phase: Phase::Closed { failures: 0 }, epoch: 0, pending: Vec::new() }),
+                core: Mutex::new(Core { phase: Phase::Closed { failures: 0 }, epoch: 0, pending: Vec::new(), pinned: false }),
                 listeners: Mutex::new(Vec::new()),
             }),
         }
@@ -255,6 +273,7 @@ impl CircuitBreaker {
             let mut core = self.core.lock().unwrap_or_else(|e| e.into_inner());
             if let Phase::Open { until } = core.phase
                 && now >= until
+                && !core.pinned
             {
                 core.set(Phase::HalfOpen { successes: 0, running: 0 });
             }
@@ -273,6 +292,64 @@ impl CircuitBreaker {
     /// The state.
     pub fn state(&self) -> State {
         self.locked(|core, _| core.phase.public())
+    }
+
+    /// State and counts.
+    pub fn status(&self) -> Status {
+        self.locked(|core, _| {
+            let (mut failures, mut successes, mut running) = (0, 0, 0);
+            match core.phase {
+                Phase::Closed { failures: f } => failures = f,
+                Phase::HalfOpen { successes: s, running: r } => (successes, running) = (s, r),
+                Phase::Open { .. } => {}
+            }
+            Status {
+                state: core.phase.public(),
+                forced: core.pinned,
+                consecutive_failures: failures,
+                trial_successes: successes,
+                trials_running: running,
+            }
+        })
+    }
+
+    fn pin(&self, target: State) {
+        let reset = self.config.reset_timeout;
+        self.locked(|core, now| {
+            let phase = if target == State::Open { Phase::Open { until: now + reset } } else { Phase::Closed { failures: 0 } };
+            if core.phase.public() == target {
+                core.phase = phase;
+                core.epoch += 1;
+            } else {
+                core.set(phase);
+            }
+            core.pinned = true;
+        });
+    }
+
+    /// Pins open.
+    pub fn force_open(&self) {
+        self.pin(State::Open);
+    }
+
+    /// Pins closed.
+    pub fn force_close(&self) {
+        self.pin(State::Closed);
+    }
+
+    /// Unpins.
+    pub fn release(&self) {
+        let reset = self.config.reset_timeout;
+        self.locked(|core, now| {
+            if !std::mem::take(&mut core.pinned) {
+                return;
+            }
+            core.epoch += 1;
+            core.phase = match core.phase {
+                Phase::Open { .. } => Phase::Open { until: now + reset },
+                _ => Phase::Closed { failures: 0 },
+            };
+        });
     }
 
     /// Room for a call.
@@ -296,7 +373,7 @@ impl CircuitBreaker {
     fn finish(&self, epoch: u64, trial: bool, success: Option<bool>) {
         let config = self.config;
         self.locked(|core, now| {
-            if core.epoch != epoch {
+            if core.epoch != epoch || core.pinned {
                 return;
             }
             let open = Phase::Open { until: now + config.reset_timeout };
@@ -330,6 +407,21 @@ impl CircuitBreaker {
         Fut: Future<Output = Result<T, E>>,
     {
         self.call_with(f, |_| true).await
+    }
+
+    /// A call, or the fallback when refused.
+    ///
+    /// # Errors
+    ///
+    /// Timeout, or the call's error.
+    pub async fn call_or<T, E, Fut>(&self, f: impl FnOnce() -> Fut, fallback: impl FnOnce() -> T) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        self.call(f).await.or_else(|error| match error {
+            BreakerError::Open => Ok(fallback()),
+            other => Err(other),
+        })
     }
 
     /// A call; errors count when `is_failure` says so.
@@ -419,5 +511,12 @@ impl Registry {
     /// Gets.
     pub fn get(&self, name: &str) -> Option<Arc<CircuitBreaker>> {
         self.named.lock().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+    }
+
+    /// Every breaker by name.
+    pub fn list(&self) -> Vec<(String, Status)> {
+        let sorted: BTreeMap<String, Arc<CircuitBreaker>> =
+            self.named.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (k.clone(), Arc::clone(v))).collect();
+        sorted.into_iter().map(|(name, breaker)| (name, breaker.status())).collect()
     }
 }
