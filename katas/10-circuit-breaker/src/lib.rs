@@ -6,6 +6,8 @@
 //! for [`Config::reset_timeout`]. Then it is **half-open**: at most
 //! [`Config::half_open_max_calls`] trial calls at a time go through; after
 //! [`Config::success_threshold`] successes it closes again, and one failure reopens it.
+//! With a [`Config::failure_rate`] it also opens when the failure rate over the last calls
+//! reaches a threshold, once enough calls were made.
 //!
 //! ```no_run
 //! # #[tokio::main(flavor = "current_thread")]
@@ -35,7 +37,8 @@
 //! 3. A manual override held until released (`force_open`, `force_close`, `release`), the
 //!    state and counts of one breaker (`status`) and of every breaker of a registry
 //!    (`list`), and `call_or`, which runs a fallback when the breaker refuses a call.
-//! 4. Thread safety, checked with loom: build the state from the `sync` module's types.
+//! 4. A failure-rate window ([`FailureRate`]) beside the consecutive-failure rule.
+//! 5. Thread safety, checked with loom: build the state from the `sync` module's types.
 
 // TODO: delete this line once everything is written: it silences the warnings about
 // the unfinished code (unused arguments and fields).
@@ -85,6 +88,24 @@ pub struct Config {
     /// A call running longer than this is cancelled and counts as a failure. Measured on
     /// tokio's timer, whatever the breaker's clock. Default none.
     pub call_timeout: Option<Duration>,
+    /// A second rule that opens a closed breaker: the failure rate over the last calls.
+    /// Both rules apply; whichever is met first opens the breaker. Default none.
+    pub failure_rate: Option<FailureRate>,
+}
+
+/// The failure-rate rule: a count-based sliding window over the outcomes recorded while
+/// closed (successes and failures; excused errors and dropped permits are not calls). After
+/// each recorded outcome, once the window holds at least `minimum_calls` calls, the breaker
+/// opens when `failures × 100 ≥ threshold_percent × calls` over the calls in the window.
+/// Every change of state, override and release starts an empty window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureRate {
+    /// How many of the latest calls the window holds; older ones leave it. At least 1.
+    pub window: u32,
+    /// How many calls the window must hold before the rate is judged; 1 to `window`.
+    pub minimum_calls: u32,
+    /// The failure rate, in percent, that opens the breaker when reached; 1 to 100.
+    pub threshold_percent: u32,
 }
 
 impl Default for Config {
@@ -95,6 +116,7 @@ impl Default for Config {
             reset_timeout: Duration::from_secs(30),
             half_open_max_calls: 1,
             call_timeout: None,
+            failure_rate: None,
         }
     }
 }
@@ -109,6 +131,9 @@ pub enum ConfigError {
     ZeroSuccessThreshold,
     /// `half_open_max_calls` is 0.
     ZeroHalfOpenCalls,
+    /// `failure_rate` has a window of 0, a minimum of calls outside 1 to `window`, or a
+    /// threshold outside 1 to 100 percent.
+    InvalidFailureRate,
 }
 
 impl fmt::Display for ConfigError {
@@ -117,6 +142,10 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroFailureThreshold => "failure_threshold must be at least 1",
             ConfigError::ZeroSuccessThreshold => "success_threshold must be at least 1",
             ConfigError::ZeroHalfOpenCalls => "half_open_max_calls must be at least 1",
+            ConfigError::InvalidFailureRate => {
+                "failure_rate needs a window of at least 1 call, a minimum of 1 to window \
+                 calls and a threshold of 1 to 100 percent"
+            }
         })
     }
 }
@@ -152,6 +181,10 @@ pub struct Status {
     /// Trial permits of the current half-open period that are out (taken, not yet reported
     /// or dropped); 0 in other states.
     pub trials_running: u32,
+    /// Calls in the failure-rate window (0 without a [`Config::failure_rate`]).
+    pub window_calls: u32,
+    /// Failures among them.
+    pub window_failures: u32,
 }
 
 /// A change of state, as listeners see it.
@@ -252,7 +285,7 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0.
+    /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::with_clock(config, Arc::new(TokioClock))
     }
@@ -261,8 +294,8 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0 (with several, the first in the order
-    /// of the fields).
+    /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid (with
+    /// several, the first in the order of the fields).
     pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         // TODO: implement CircuitBreaker::with_clock.
         todo!("CircuitBreaker::with_clock")

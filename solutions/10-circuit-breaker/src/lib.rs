@@ -6,6 +6,8 @@
 //! for [`Config::reset_timeout`]. Then it is **half-open**: at most
 //! [`Config::half_open_max_calls`] trial calls at a time go through; after
 //! [`Config::success_threshold`] successes it closes again, and one failure reopens it.
+//! With a [`Config::failure_rate`] it also opens when the failure rate over the last calls
+//! reaches a threshold, once enough calls were made.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -39,9 +41,13 @@
 //! outcomes both skip a forced breaker, so neither time nor results move it; forcing and
 //! releasing each start a new period, like a transition.
 //!
+//! The failure-rate window is a ring of the last outcomes (a `VecDeque<bool>`) and a count
+//! of the failures in it, kept in the same struct under the same lock and emptied with the
+//! other counts whenever a period starts.
+//!
 //! [`state`]: CircuitBreaker::state
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -85,6 +91,24 @@ pub struct Config {
     /// A call running longer than this is cancelled and counts as a failure. Measured on
     /// tokio's timer, whatever the breaker's clock. Default none.
     pub call_timeout: Option<Duration>,
+    /// A second rule that opens a closed breaker: the failure rate over the last calls.
+    /// Both rules apply; whichever is met first opens the breaker. Default none.
+    pub failure_rate: Option<FailureRate>,
+}
+
+/// The failure-rate rule: a count-based sliding window over the outcomes recorded while
+/// closed (successes and failures; excused errors and dropped permits are not calls). After
+/// each recorded outcome, once the window holds at least `minimum_calls` calls, the breaker
+/// opens when `failures × 100 ≥ threshold_percent × calls` over the calls in the window.
+/// Every change of state, override and release starts an empty window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureRate {
+    /// How many of the latest calls the window holds; older ones leave it. At least 1.
+    pub window: u32,
+    /// How many calls the window must hold before the rate is judged; 1 to `window`.
+    pub minimum_calls: u32,
+    /// The failure rate, in percent, that opens the breaker when reached; 1 to 100.
+    pub threshold_percent: u32,
 }
 
 impl Default for Config {
@@ -95,6 +119,7 @@ impl Default for Config {
             reset_timeout: Duration::from_secs(30),
             half_open_max_calls: 1,
             call_timeout: None,
+            failure_rate: None,
         }
     }
 }
@@ -109,6 +134,9 @@ pub enum ConfigError {
     ZeroSuccessThreshold,
     /// `half_open_max_calls` is 0.
     ZeroHalfOpenCalls,
+    /// `failure_rate` has a window of 0, a minimum of calls outside 1 to `window`, or a
+    /// threshold outside 1 to 100 percent.
+    InvalidFailureRate,
 }
 
 impl fmt::Display for ConfigError {
@@ -117,6 +145,10 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroFailureThreshold => "failure_threshold must be at least 1",
             ConfigError::ZeroSuccessThreshold => "success_threshold must be at least 1",
             ConfigError::ZeroHalfOpenCalls => "half_open_max_calls must be at least 1",
+            ConfigError::InvalidFailureRate => {
+                "failure_rate needs a window of at least 1 call, a minimum of 1 to window \
+                 calls and a threshold of 1 to 100 percent"
+            }
         })
     }
 }
@@ -152,6 +184,10 @@ pub struct Status {
     /// Trial permits of the current half-open period that are out (taken, not yet reported
     /// or dropped); 0 in other states.
     pub trials_running: u32,
+    /// Calls in the failure-rate window (0 without a [`Config::failure_rate`]).
+    pub window_calls: u32,
+    /// Failures among them.
+    pub window_failures: u32,
 }
 
 /// A change of state, as listeners see it.
@@ -215,6 +251,11 @@ struct Inner {
     generation: u64,
     /// Held in `state` by `force_open`/`force_close` until `release`.
     forced: bool,
+    /// The failure-rate window of the current closed period, oldest first; `true` is a
+    /// failure.
+    window: VecDeque<bool>,
+    /// Failures in `window`.
+    window_failures: u32,
 }
 
 impl Inner {
@@ -225,7 +266,22 @@ impl Inner {
             consecutive_failures: self.failures,
             trial_successes: self.successes,
             trials_running: self.in_flight,
+            window_calls: self.window.len() as u32,
+            window_failures: self.window_failures,
         }
+    }
+
+    /// Adds an outcome to the failure-rate window and says whether the rate now opens the
+    /// breaker.
+    fn remember(&mut self, failed: bool, rule: FailureRate) -> bool {
+        self.window.push_back(failed);
+        self.window_failures += u32::from(failed);
+        if self.window.len() > rule.window as usize && self.window.pop_front() == Some(true) {
+            self.window_failures -= 1;
+        }
+        let calls = self.window.len() as u64;
+        calls >= u64::from(rule.minimum_calls)
+            && u64::from(self.window_failures) * 100 >= u64::from(rule.threshold_percent) * calls
     }
 }
 
@@ -291,7 +347,7 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0.
+    /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::with_clock(config, Arc::new(TokioClock))
     }
@@ -300,8 +356,8 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0 (with several, the first in the order
-    /// of the fields).
+    /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid (with
+    /// several, the first in the order of the fields).
     pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         if config.failure_threshold == 0 {
             return Err(ConfigError::ZeroFailureThreshold);
@@ -311,6 +367,14 @@ impl CircuitBreaker {
         }
         if config.half_open_max_calls == 0 {
             return Err(ConfigError::ZeroHalfOpenCalls);
+        }
+        if let Some(rule) = config.failure_rate
+            && (rule.window == 0
+                || rule.minimum_calls == 0
+                || rule.minimum_calls > rule.window
+                || !(1..=100).contains(&rule.threshold_percent))
+        {
+            return Err(ConfigError::InvalidFailureRate);
         }
         let now = clock.now();
         Ok(Self {
@@ -324,6 +388,8 @@ impl CircuitBreaker {
                 opened_at: now,
                 generation: 0,
                 forced: false,
+                window: VecDeque::new(),
+                window_failures: 0,
             }),
             listeners: Mutex::new(Vec::new()),
         })
@@ -539,10 +605,17 @@ impl CircuitBreaker {
             }
             match (inner.state, success) {
                 (_, None) | (State::Open, _) => {}
-                (State::Closed, Some(true)) => inner.failures = 0,
-                (State::Closed, Some(false)) => {
-                    inner.failures += 1;
-                    if inner.failures >= config.failure_threshold {
+                (State::Closed, Some(success)) => {
+                    if success {
+                        inner.failures = 0;
+                    } else {
+                        inner.failures += 1;
+                    }
+                    let consecutive = inner.failures >= config.failure_threshold;
+                    let rate = config
+                        .failure_rate
+                        .is_some_and(|rule| inner.remember(!success, rule));
+                    if consecutive || rate {
                         transition(inner, State::Open, clock.now(), events);
                     }
                 }
@@ -593,6 +666,8 @@ fn new_period(inner: &mut Inner) {
     inner.failures = 0;
     inner.successes = 0;
     inner.in_flight = 0;
+    inner.window.clear();
+    inner.window_failures = 0;
 }
 
 /// Breakers by name, created on first use and shared afterwards.

@@ -1,4 +1,4 @@
-//! The kata's hidden tests, run directly against the reference solution. Stage 4 needs
+//! The kata's hidden tests, run directly against the reference solution. Stage 5 needs
 //! `--features kata-loom`.
 #![deny(unused_must_use)]
 
@@ -12,3 +12,5 @@ mod stage2;
 mod stage3;
 #[path = "../../../checker/hidden/10-circuit-breaker/stage4.rs"]
 mod stage4;
+#[path = "../../../checker/hidden/10-circuit-breaker/stage5.rs"]
+mod stage5;
