@@ -42,6 +42,7 @@ fn config(failures: u32, successes: u32) -> Config {
         reset_timeout: Duration::from_secs(10),
         half_open_max_calls: 1,
         call_timeout: None,
+        failure_rate: None,
     }
 }
 

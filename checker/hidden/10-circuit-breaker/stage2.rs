@@ -41,6 +41,7 @@ fn config(failures: u32, successes: u32, trials: u32) -> Config {
         reset_timeout: Duration::from_secs(10),
         half_open_max_calls: trials,
         call_timeout: None,
+        failure_rate: None,
     }
 }
 

@@ -6,6 +6,8 @@
 //! for [`Config::reset_timeout`]. Then it is **half-open**: at most
 //! [`Config::half_open_max_calls`] trial calls at a time go through; after
 //! [`Config::success_threshold`] successes it closes again, and one failure reopens it.
+//! With a [`Config::failure_rate`] it also opens when the failure rate over the last calls
+//! reaches a threshold, once enough calls were made.
 //!
 //! ```no_run
 //! # #[tokio::main(flavor = "current_thread")]
@@ -32,7 +34,11 @@
 //!    reported with the right `from` and `to`; counts of 0 refused.
 //! 2. Call timeout (cancels, counts as a failure), an error predicate, the half-open trial
 //!    limit, one open → half-open event, a registry by name; checked against a model.
-//! 3. Thread safety, checked with loom: build the state from the `sync` module's types.
+//! 3. A manual override held until released (`force_open`, `force_close`, `release`), the
+//!    state and counts of one breaker (`status`) and of every breaker of a registry
+//!    (`list`), and `call_or`, which runs a fallback when the breaker refuses a call.
+//! 4. A failure-rate window ([`FailureRate`]) beside the consecutive-failure rule.
+//! 5. Thread safety, checked with loom: build the state from the `sync` module's types.
 
 // TODO: delete this line once everything is written: it silences the warnings about
 // the unfinished code (unused arguments and fields).
@@ -82,6 +88,24 @@ pub struct Config {
     /// A call running longer than this is cancelled and counts as a failure. Measured on
     /// tokio's timer, whatever the breaker's clock. Default none.
     pub call_timeout: Option<Duration>,
+    /// A second rule that opens a closed breaker: the failure rate over the last calls.
+    /// Both rules apply; whichever is met first opens the breaker. Default none.
+    pub failure_rate: Option<FailureRate>,
+}
+
+/// The failure-rate rule: a count-based sliding window over the outcomes recorded while
+/// closed (successes and failures; excused errors and dropped permits are not calls). After
+/// each recorded outcome, once the window holds at least `minimum_calls` calls, the breaker
+/// opens when `failures × 100 ≥ threshold_percent × calls` over the calls in the window.
+/// Every change of state, override and release starts an empty window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureRate {
+    /// How many of the latest calls the window holds; older ones leave it. At least 1.
+    pub window: u32,
+    /// How many calls the window must hold before the rate is judged; 1 to `window`.
+    pub minimum_calls: u32,
+    /// The failure rate, in percent, that opens the breaker when reached; 1 to 100.
+    pub threshold_percent: u32,
 }
 
 impl Default for Config {
@@ -92,6 +116,7 @@ impl Default for Config {
             reset_timeout: Duration::from_secs(30),
             half_open_max_calls: 1,
             call_timeout: None,
+            failure_rate: None,
         }
     }
 }
@@ -106,6 +131,9 @@ pub enum ConfigError {
     ZeroSuccessThreshold,
     /// `half_open_max_calls` is 0.
     ZeroHalfOpenCalls,
+    /// `failure_rate` has a window of 0, a minimum of calls outside 1 to `window`, or a
+    /// threshold outside 1 to 100 percent.
+    InvalidFailureRate,
 }
 
 impl fmt::Display for ConfigError {
@@ -114,6 +142,10 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroFailureThreshold => "failure_threshold must be at least 1",
             ConfigError::ZeroSuccessThreshold => "success_threshold must be at least 1",
             ConfigError::ZeroHalfOpenCalls => "half_open_max_calls must be at least 1",
+            ConfigError::InvalidFailureRate => {
+                "failure_rate needs a window of at least 1 call, a minimum of 1 to window \
+                 calls and a threshold of 1 to 100 percent"
+            }
         })
     }
 }
@@ -129,6 +161,30 @@ pub enum State {
     Open,
     /// A limited number of trial calls go through.
     HalfOpen,
+}
+
+/// A breaker's state and counts at one moment, from [`CircuitBreaker::status`] and
+/// [`Registry::list`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Status {
+    /// The state (an open breaker whose reset timeout has passed is half-open).
+    pub state: State,
+    /// Whether [`CircuitBreaker::force_open`] or [`CircuitBreaker::force_close`] holds the
+    /// state until [`CircuitBreaker::release`].
+    pub forced: bool,
+    /// Consecutive failures counted in the current closed period; 0 in other states and
+    /// while forced.
+    pub consecutive_failures: u32,
+    /// Successful trials of the current half-open period; 0 in other states.
+    pub trial_successes: u32,
+    /// Trial permits of the current half-open period that are out (taken, not yet reported
+    /// or dropped); 0 in other states.
+    pub trials_running: u32,
+    /// Calls in the failure-rate window (0 without a [`Config::failure_rate`]).
+    pub window_calls: u32,
+    /// Failures among them.
+    pub window_failures: u32,
 }
 
 /// A change of state, as listeners see it.
@@ -229,7 +285,7 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0.
+    /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::with_clock(config, Arc::new(TokioClock))
     }
@@ -238,8 +294,8 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0 (with several, the first in the order
-    /// of the fields).
+    /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid (with
+    /// several, the first in the order of the fields).
     pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         // TODO: implement CircuitBreaker::with_clock.
         todo!("CircuitBreaker::with_clock")
@@ -265,6 +321,35 @@ impl CircuitBreaker {
         todo!("CircuitBreaker::state")
     }
 
+    /// The state and the counts, read together.
+    pub fn status(&self) -> Status {
+        // TODO: implement CircuitBreaker::status.
+        todo!("CircuitBreaker::status")
+    }
+
+    /// Moves the breaker to open and holds it there until [`release`](Self::release):
+    /// every call is refused, however much time passes.
+    pub fn force_open(&self) {
+        // TODO: implement CircuitBreaker::force_open.
+        todo!("CircuitBreaker::force_open")
+    }
+
+    /// Moves the breaker to closed and holds it there until [`release`](Self::release):
+    /// every call is let through and no outcome is counted, so nothing opens it.
+    pub fn force_close(&self) {
+        // TODO: implement CircuitBreaker::force_close.
+        todo!("CircuitBreaker::force_close")
+    }
+
+    /// Ends an override: automatic behaviour resumes from the state the breaker was held
+    /// in, as a fresh period (counts at 0; a breaker held open half-opens `reset_timeout`
+    /// after the release). No event, as the state does not change. On a breaker that is
+    /// not forced, it does nothing.
+    pub fn release(&self) {
+        // TODO: implement CircuitBreaker::release.
+        todo!("CircuitBreaker::release")
+    }
+
     /// Asks for room for one call.
     ///
     /// # Errors
@@ -287,6 +372,27 @@ impl CircuitBreaker {
         Fut: Future<Output = Result<T, E>>,
     {
         self.call_with(f, |_| true).await
+    }
+
+    /// Like [`call`](Self::call), but when the breaker refuses the call (open, or every
+    /// trial slot taken) it runs `fallback` instead, outside the breaker's lock, and
+    /// returns its value. The fallback runs only on a refusal: never after a success, an
+    /// error of the call or a timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`BreakerError::Timeout`] and [`BreakerError::Inner`] as [`call`](Self::call);
+    /// never [`BreakerError::Open`].
+    pub async fn call_or<T, E, Fut>(
+        &self,
+        f: impl FnOnce() -> Fut,
+        fallback: impl FnOnce() -> T,
+    ) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        // TODO: implement CircuitBreaker::call_or.
+        todo!("CircuitBreaker::call_or")
     }
 
     /// Like [`call`](Self::call), but only errors for which `is_failure` returns `true`
@@ -358,5 +464,13 @@ impl Registry {
     pub fn get(&self, name: &str) -> Option<Arc<CircuitBreaker>> {
         // TODO: implement Registry::get.
         todo!("Registry::get")
+    }
+
+    /// Every breaker of the registry with its name and [`Status`], sorted by name. The
+    /// breakers are read after the registry's lock is released, so a listener may use the
+    /// registry.
+    pub fn list(&self) -> Vec<(String, Status)> {
+        // TODO: implement Registry::list.
+        todo!("Registry::list")
     }
 }

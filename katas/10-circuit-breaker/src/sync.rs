@@ -1,5 +1,5 @@
 //! The synchronisation primitives [`CircuitBreaker`](crate::CircuitBreaker) is built
-//! from. Import them from here rather than from `std`: the hidden stage-3 tests build the
+//! from. Import them from here rather than from `std`: the hidden loom stage builds the
 //! crate with the `kata-loom` feature, which swaps in loom's versions so that every
 //! interleaving of two threads can be explored.
 //!

@@ -6,6 +6,8 @@
 //! for [`Config::reset_timeout`]. Then it is **half-open**: at most
 //! [`Config::half_open_max_calls`] trial calls at a time go through; after
 //! [`Config::success_threshold`] successes it closes again, and one failure reopens it.
+//! With a [`Config::failure_rate`] it also opens when the failure rate over the last calls
+//! reaches a threshold, once enough calls were made.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -35,9 +37,17 @@
 //! there — no timer races it. Listeners are called after the lock is released, so they may
 //! use the breaker.
 //!
+//! A manual override is one flag beside the state: the lazy step and the recording of
+//! outcomes both skip a forced breaker, so neither time nor results move it; forcing and
+//! releasing each start a new period, like a transition.
+//!
+//! The failure-rate window is a ring of the last outcomes (a `VecDeque<bool>`) and a count
+//! of the failures in it, kept in the same struct under the same lock and emptied with the
+//! other counts whenever a period starts.
+//!
 //! [`state`]: CircuitBreaker::state
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -81,6 +91,24 @@ pub struct Config {
     /// A call running longer than this is cancelled and counts as a failure. Measured on
     /// tokio's timer, whatever the breaker's clock. Default none.
     pub call_timeout: Option<Duration>,
+    /// A second rule that opens a closed breaker: the failure rate over the last calls.
+    /// Both rules apply; whichever is met first opens the breaker. Default none.
+    pub failure_rate: Option<FailureRate>,
+}
+
+/// The failure-rate rule: a count-based sliding window over the outcomes recorded while
+/// closed (successes and failures; excused errors and dropped permits are not calls). After
+/// each recorded outcome, once the window holds at least `minimum_calls` calls, the breaker
+/// opens when `failures × 100 ≥ threshold_percent × calls` over the calls in the window.
+/// Every change of state, override and release starts an empty window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureRate {
+    /// How many of the latest calls the window holds; older ones leave it. At least 1.
+    pub window: u32,
+    /// How many calls the window must hold before the rate is judged; 1 to `window`.
+    pub minimum_calls: u32,
+    /// The failure rate, in percent, that opens the breaker when reached; 1 to 100.
+    pub threshold_percent: u32,
 }
 
 impl Default for Config {
@@ -91,6 +119,7 @@ impl Default for Config {
             reset_timeout: Duration::from_secs(30),
             half_open_max_calls: 1,
             call_timeout: None,
+            failure_rate: None,
         }
     }
 }
@@ -105,6 +134,9 @@ pub enum ConfigError {
     ZeroSuccessThreshold,
     /// `half_open_max_calls` is 0.
     ZeroHalfOpenCalls,
+    /// `failure_rate` has a window of 0, a minimum of calls outside 1 to `window`, or a
+    /// threshold outside 1 to 100 percent.
+    InvalidFailureRate,
 }
 
 impl fmt::Display for ConfigError {
@@ -113,6 +145,10 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroFailureThreshold => "failure_threshold must be at least 1",
             ConfigError::ZeroSuccessThreshold => "success_threshold must be at least 1",
             ConfigError::ZeroHalfOpenCalls => "half_open_max_calls must be at least 1",
+            ConfigError::InvalidFailureRate => {
+                "failure_rate needs a window of at least 1 call, a minimum of 1 to window \
+                 calls and a threshold of 1 to 100 percent"
+            }
         })
     }
 }
@@ -128,6 +164,30 @@ pub enum State {
     Open,
     /// A limited number of trial calls go through.
     HalfOpen,
+}
+
+/// A breaker's state and counts at one moment, from [`CircuitBreaker::status`] and
+/// [`Registry::list`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Status {
+    /// The state (an open breaker whose reset timeout has passed is half-open).
+    pub state: State,
+    /// Whether [`CircuitBreaker::force_open`] or [`CircuitBreaker::force_close`] holds the
+    /// state until [`CircuitBreaker::release`].
+    pub forced: bool,
+    /// Consecutive failures counted in the current closed period; 0 in other states and
+    /// while forced.
+    pub consecutive_failures: u32,
+    /// Successful trials of the current half-open period; 0 in other states.
+    pub trial_successes: u32,
+    /// Trial permits of the current half-open period that are out (taken, not yet reported
+    /// or dropped); 0 in other states.
+    pub trials_running: u32,
+    /// Calls in the failure-rate window (0 without a [`Config::failure_rate`]).
+    pub window_calls: u32,
+    /// Failures among them.
+    pub window_failures: u32,
 }
 
 /// A change of state, as listeners see it.
@@ -189,6 +249,40 @@ struct Inner {
     opened_at: Instant,
     /// Changes on every transition; permits of an older generation are stale.
     generation: u64,
+    /// Held in `state` by `force_open`/`force_close` until `release`.
+    forced: bool,
+    /// The failure-rate window of the current closed period, oldest first; `true` is a
+    /// failure.
+    window: VecDeque<bool>,
+    /// Failures in `window`.
+    window_failures: u32,
+}
+
+impl Inner {
+    fn status(&self) -> Status {
+        Status {
+            state: self.state,
+            forced: self.forced,
+            consecutive_failures: self.failures,
+            trial_successes: self.successes,
+            trials_running: self.in_flight,
+            window_calls: self.window.len() as u32,
+            window_failures: self.window_failures,
+        }
+    }
+
+    /// Adds an outcome to the failure-rate window and says whether the rate now opens the
+    /// breaker.
+    fn remember(&mut self, failed: bool, rule: FailureRate) -> bool {
+        self.window.push_back(failed);
+        self.window_failures += u32::from(failed);
+        if self.window.len() > rule.window as usize && self.window.pop_front() == Some(true) {
+            self.window_failures -= 1;
+        }
+        let calls = self.window.len() as u64;
+        calls >= u64::from(rule.minimum_calls)
+            && u64::from(self.window_failures) * 100 >= u64::from(rule.threshold_percent) * calls
+    }
 }
 
 type Listener = Arc<dyn Fn(Transition) + Send + Sync>;
@@ -253,7 +347,7 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0.
+    /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid.
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         Self::with_clock(config, Arc::new(TokioClock))
     }
@@ -262,8 +356,8 @@ impl CircuitBreaker {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] when a count in `config` is 0 (with several, the first in the order
-    /// of the fields).
+    /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid (with
+    /// several, the first in the order of the fields).
     pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         if config.failure_threshold == 0 {
             return Err(ConfigError::ZeroFailureThreshold);
@@ -273,6 +367,14 @@ impl CircuitBreaker {
         }
         if config.half_open_max_calls == 0 {
             return Err(ConfigError::ZeroHalfOpenCalls);
+        }
+        if let Some(rule) = config.failure_rate
+            && (rule.window == 0
+                || rule.minimum_calls == 0
+                || rule.minimum_calls > rule.window
+                || !(1..=100).contains(&rule.threshold_percent))
+        {
+            return Err(ConfigError::InvalidFailureRate);
         }
         let now = clock.now();
         Ok(Self {
@@ -285,6 +387,9 @@ impl CircuitBreaker {
                 in_flight: 0,
                 opened_at: now,
                 generation: 0,
+                forced: false,
+                window: VecDeque::new(),
+                window_failures: 0,
             }),
             listeners: Mutex::new(Vec::new()),
         })
@@ -308,6 +413,50 @@ impl CircuitBreaker {
     /// The current state (an open breaker whose reset timeout has passed is half-open).
     pub fn state(&self) -> State {
         self.with_inner(|inner, _, _| inner.state)
+    }
+
+    /// The state and the counts, read together.
+    pub fn status(&self) -> Status {
+        self.with_inner(|inner, _, _| inner.status())
+    }
+
+    /// Moves the breaker to open and holds it there until [`release`](Self::release):
+    /// every call is refused, however much time passes.
+    pub fn force_open(&self) {
+        self.force(State::Open);
+    }
+
+    /// Moves the breaker to closed and holds it there until [`release`](Self::release):
+    /// every call is let through and no outcome is counted, so nothing opens it.
+    pub fn force_close(&self) {
+        self.force(State::Closed);
+    }
+
+    /// Ends an override: automatic behaviour resumes from the state the breaker was held
+    /// in, as a fresh period (counts at 0; a breaker held open half-opens `reset_timeout`
+    /// after the release). No event, as the state does not change. On a breaker that is
+    /// not forced, it does nothing.
+    pub fn release(&self) {
+        self.with_inner(|inner, clock, _| {
+            if inner.forced {
+                inner.forced = false;
+                new_period(inner);
+                inner.opened_at = clock.now();
+            }
+        });
+    }
+
+    /// Holds the breaker in `to`: a transition (with its event) when the state changes,
+    /// a new period without an event when it is already there.
+    fn force(&self, to: State) {
+        self.with_inner(|inner, clock, events| {
+            if inner.state == to {
+                new_period(inner);
+            } else {
+                transition(inner, to, clock.now(), events);
+            }
+            inner.forced = true;
+        });
     }
 
     /// Asks for room for one call.
@@ -347,6 +496,29 @@ impl CircuitBreaker {
         Fut: Future<Output = Result<T, E>>,
     {
         self.call_with(f, |_| true).await
+    }
+
+    /// Like [`call`](Self::call), but when the breaker refuses the call (open, or every
+    /// trial slot taken) it runs `fallback` instead, outside the breaker's lock, and
+    /// returns its value. The fallback runs only on a refusal: never after a success, an
+    /// error of the call or a timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`BreakerError::Timeout`] and [`BreakerError::Inner`] as [`call`](Self::call);
+    /// never [`BreakerError::Open`].
+    pub async fn call_or<T, E, Fut>(
+        &self,
+        f: impl FnOnce() -> Fut,
+        fallback: impl FnOnce() -> T,
+    ) -> Result<T, BreakerError<E>>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        match self.call(f).await {
+            Err(BreakerError::Open) => Ok(fallback()),
+            outcome => outcome,
+        }
     }
 
     /// Like [`call`](Self::call), but only errors for which `is_failure` returns `true`
@@ -405,7 +577,7 @@ impl CircuitBreaker {
                 .inner
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if inner.state == State::Open {
+            if inner.state == State::Open && !inner.forced {
                 let now = clock.now();
                 if now.saturating_duration_since(inner.opened_at) >= self.config.reset_timeout {
                     transition(&mut inner, State::HalfOpen, now, &mut events);
@@ -428,12 +600,22 @@ impl CircuitBreaker {
             if trial {
                 inner.in_flight -= 1;
             }
+            if inner.forced {
+                return; // Nothing is counted while an override holds the state.
+            }
             match (inner.state, success) {
                 (_, None) | (State::Open, _) => {}
-                (State::Closed, Some(true)) => inner.failures = 0,
-                (State::Closed, Some(false)) => {
-                    inner.failures += 1;
-                    if inner.failures >= config.failure_threshold {
+                (State::Closed, Some(success)) => {
+                    if success {
+                        inner.failures = 0;
+                    } else {
+                        inner.failures += 1;
+                    }
+                    let consecutive = inner.failures >= config.failure_threshold;
+                    let rate = config
+                        .failure_rate
+                        .is_some_and(|rule| inner.remember(!success, rule));
+                    if consecutive || rate {
                         transition(inner, State::Open, clock.now(), events);
                     }
                 }
@@ -471,14 +653,21 @@ impl CircuitBreaker {
 fn transition(inner: &mut Inner, to: State, now: Instant, events: &mut Vec<Transition>) {
     let from = inner.state;
     inner.state = to;
-    inner.generation += 1;
-    inner.failures = 0;
-    inner.successes = 0;
-    inner.in_flight = 0;
+    new_period(inner);
     if to == State::Open {
         inner.opened_at = now;
     }
     events.push(Transition { from, to });
+}
+
+/// Starts a new period: permits taken before it are stale, the counts start again.
+fn new_period(inner: &mut Inner) {
+    inner.generation += 1;
+    inner.failures = 0;
+    inner.successes = 0;
+    inner.in_flight = 0;
+    inner.window.clear();
+    inner.window_failures = 0;
 }
 
 /// Breakers by name, created on first use and shared afterwards.
@@ -543,5 +732,24 @@ impl Registry {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(name)
             .cloned()
+    }
+
+    /// Every breaker of the registry with its name and [`Status`], sorted by name. The
+    /// breakers are read after the registry's lock is released, so a listener may use the
+    /// registry.
+    pub fn list(&self) -> Vec<(String, Status)> {
+        let breakers: Vec<(String, Arc<CircuitBreaker>)> = self
+            .breakers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(name, breaker)| (name.clone(), Arc::clone(breaker)))
+            .collect();
+        let mut listed: Vec<(String, Status)> = breakers
+            .into_iter()
+            .map(|(name, breaker)| (name, breaker.status()))
+            .collect();
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        listed
     }
 }

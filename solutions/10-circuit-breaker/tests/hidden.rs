@@ -1,4 +1,4 @@
-//! The kata's hidden tests, run directly against the reference solution. Stage 3 needs
+//! The kata's hidden tests, run directly against the reference solution. Stage 5 needs
 //! `--features kata-loom`.
 #![deny(unused_must_use)]
 
@@ -10,3 +10,7 @@ mod stage1;
 mod stage2;
 #[path = "../../../checker/hidden/10-circuit-breaker/stage3.rs"]
 mod stage3;
+#[path = "../../../checker/hidden/10-circuit-breaker/stage4.rs"]
+mod stage4;
+#[path = "../../../checker/hidden/10-circuit-breaker/stage5.rs"]
+mod stage5;
