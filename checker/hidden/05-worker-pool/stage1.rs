@@ -111,6 +111,16 @@ fn a_panicking_job_fails_only_itself() {
             formatted.join(),
             Err(JobError::Panicked("code 42".to_owned()))
         );
+        // A message formatted at run time is a `String` payload, not a `&str` one.
+        let code = std::hint::black_box(43);
+        let at_run_time = pool
+            .execute(move || -> u32 { panic!("code {code}") })
+            .expect("running");
+        assert_eq!(
+            at_run_time.join(),
+            Err(JobError::Panicked("code 43".to_owned())),
+            "the message of a panic formatted at run time (a String payload) is kept too"
+        );
     });
 }
 

@@ -36,6 +36,39 @@ fn until_refusing(pool: &ThreadPool) {
 }
 
 #[test]
+fn stats_during_a_shutdown_count_only_the_waiting_jobs() {
+    graded(|| {
+        let (pool, release, blocker) = blocked_pool();
+        let mut waiting: Vec<_> = (0..2)
+            .map(|_| pool.execute(|| ()).expect("running"))
+            .collect();
+        std::thread::scope(|s| {
+            let stopping = s.spawn(|| pool.shutdown());
+            // Until the pool refuses, every job it accepts is one more waiting job.
+            while let Ok(probe) = pool.execute(|| ()) {
+                waiting.push(probe);
+                std::thread::yield_now();
+            }
+            let stats = pool.stats();
+            assert_eq!(
+                (stats.busy, stats.queued),
+                (1, waiting.len()),
+                "while a shutdown drains, `queued` counts the jobs waiting for a worker \
+                 and nothing else: {stats:?}"
+            );
+            release.send(()).unwrap();
+            stopping.join().unwrap();
+        });
+        assert_eq!(blocker.join(), Ok("blocker done"));
+        for job in waiting {
+            job.join().expect("shutdown runs what was queued");
+        }
+        let done = pool.stats();
+        assert_eq!((done.total, done.queued), (0, 0), "{done:?}");
+    });
+}
+
+#[test]
 fn shutdown_finishes_the_queued_jobs() {
     graded(|| {
         let (pool, release, blocker) = blocked_pool();
