@@ -694,6 +694,8 @@ fn crash_message(signal: i32, output: &str, limits: &Limits) -> String {
         libc::SIGXFSZ => "SIGXFSZ",
         libc::SIGBUS => "SIGBUS",
         libc::SIGILL => "SIGILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGINT => "SIGINT",
         _ => "a signal",
     };
     let out_of_memory = format!(
@@ -714,6 +716,8 @@ fn crash_message(signal: i32, output: &str, limits: &Limits) -> String {
         ": it wrote a file larger than the limit"
     } else if signal == libc::SIGABRT {
         ": the process aborted"
+    } else if signal == libc::SIGTERM || signal == libc::SIGINT {
+        ": no handler was in place, and the signal's default action ends the process"
     } else {
         ""
     };
@@ -737,6 +741,16 @@ mod tests {
             panic_message(two, "stage1::t").as_deref(),
             Some("assertion failed (at t.rs:9:9)"),
             "the test thread's own panic wins over a job's"
+        );
+    }
+
+    #[test]
+    fn a_termination_signal_nobody_handled_is_named() {
+        let message = crash_message(libc::SIGTERM, "", &Limits::default());
+        assert_eq!(
+            message,
+            "crashed: killed by SIGTERM (15): no handler was in place, and the signal's default \
+             action ends the process"
         );
     }
 }

@@ -1,6 +1,8 @@
-// Stage 3 — the operator's side: a second trigger (a second Ctrl-C) stops waiting at once
-// and aborts what is left without running the hooks; SIGTERM starts a graceful shutdown and
-// SIGINT after it forces one; hooks are awaited one at a time, never run concurrently.
+// Stage 3 — the operator's side: a second trigger (a second Ctrl-C) stops waiting at once,
+// in the drain or the grace period, and aborts what is left without running the hooks;
+// SIGTERM starts a graceful shutdown and SIGINT after it forces one, with the handlers in
+// place when `shutdown_on_signals` returns; hooks are awaited one at a time, never run
+// concurrently.
 
 use crate::common::Server;
 use graceful_shutdown::{Outcome, ServeConfig, Shutdown};
@@ -41,17 +43,58 @@ async fn a_second_trigger_forces_an_immediate_end() {
 }
 
 #[tokio::test]
+async fn a_second_trigger_in_the_grace_period_forces_an_immediate_end() {
+    graded_async(async {
+        let shutdown = Shutdown::new();
+        let ran = Arc::new(Mutex::new(false));
+        let flag = ran.clone();
+        shutdown.on_shutdown("close the pool", move || async move {
+            *flag.lock().unwrap() = true;
+        });
+        let config = ServeConfig {
+            grace: Duration::from_secs(600),
+            deadline: Duration::from_secs(600),
+        };
+        let mut server = Server::start(shutdown.clone(), config).await;
+        let requests = server.slow_requests(1).await;
+        shutdown.trigger();
+        // The grace period lasts ten minutes: this second trigger comes in it.
+        shutdown.trigger();
+        // A bound, not a sleep: a correct `serve` returns at once.
+        let report = tokio::time::timeout(Duration::from_secs(5), server.report)
+            .await
+            .expect(
+                "a second trigger in the grace period must end the shutdown at once, not when \
+                 the grace period ends",
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.outcome, Outcome::Forced { aborted: 1 });
+        assert!(report.hooks_run.is_empty(), "a forced exit skips the hooks");
+        assert!(!*ran.lock().unwrap());
+        for request in requests {
+            assert!(request.await.unwrap().is_err());
+        }
+    })
+    .await;
+}
+
+// A single-threaded runtime, so a task that `shutdown_on_signals` spawns has not run yet
+// when SIGTERM is raised.
+#[tokio::test(flavor = "current_thread")]
 async fn sigterm_drains_and_sigint_forces() {
     graded_async(async {
         let shutdown = Shutdown::new();
-        graceful_shutdown::shutdown_on_signals(shutdown.clone()).unwrap();
         let config = ServeConfig {
             grace: Duration::ZERO,
             deadline: Duration::from_secs(600),
         };
         let mut server = Server::start(shutdown.clone(), config).await;
         let _requests = server.slow_requests(1).await;
-        // SAFETY: raising a signal whose handler was installed above.
+        graceful_shutdown::shutdown_on_signals(shutdown.clone()).unwrap();
+        // No await in between: the handlers must be in place when `shutdown_on_signals`
+        // returns. Without one, SIGTERM's default action ends this process: the test fails.
+        // SAFETY: raising a signal whose handler was installed just above.
         unsafe { libc::raise(libc::SIGTERM) };
         server.refused().await;
         assert_eq!(shutdown.phase(), graceful_shutdown::Phase::Draining);

@@ -143,7 +143,8 @@ pub fn readiness(shutdown: Shutdown) -> Router {
 }
 
 /// Serves `app` on `listener` until `shutdown` is triggered, then shuts down gracefully
-/// as the crate documentation describes, and reports how it went.
+/// as the crate documentation describes, and reports how it went. A trigger that came
+/// before `serve` started (or first ran) counts: the shutdown begins at once.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -160,7 +161,7 @@ pub async fn serve(
 
 /// Triggers `shutdown` on every SIGTERM and SIGINT: the first starts a graceful shutdown,
 /// the second forces it. Must be called inside a tokio runtime; the handlers must be in
-/// place when it returns.
+/// place when it returns, so a signal raised right after, before any `.await`, is caught.
 pub fn shutdown_on_signals(shutdown: Shutdown) -> std::io::Result<()> {
     let _ = shutdown;
     todo!()
