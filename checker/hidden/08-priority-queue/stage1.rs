@@ -6,6 +6,7 @@ use kata_support::graded_async;
 use priority_queue::{Config, Priority, PriorityQueue, QueueError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -206,4 +207,48 @@ fn priority_names_are_checked() {
         assert!(error.to_string().contains("urgent"), "{error}");
         assert!(Priority::High > Priority::Medium && Priority::Medium > Priority::Low);
     });
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_request_gives_back_the_slot_it_was_handed() {
+    // The slot frees while the waiting request's future is not being polled: the queue hands
+    // it the slot, then its caller drops it without ever taking the slot up.
+    graded_async(async {
+        let queue = PriorityQueue::new(config(1));
+        let (log, origin) = (Log::default(), Instant::now());
+        let first = spawn(&queue, &log, origin, "first", Priority::High, 100);
+        settle().await;
+        // Only this test polls the second request, once: it waits in line behind "first".
+        let second_log = log.clone();
+        let mut second = Box::pin(queue.add(Priority::High, move || {
+            second_log.0.lock().unwrap().push(("second", 0));
+            async { Ok::<_, String>("second") }
+        }));
+        let polled = std::future::poll_fn(|cx| Poll::Ready(second.as_mut().poll(cx))).await;
+        assert!(
+            polled.is_pending(),
+            "the second request waits for the only slot"
+        );
+        assert_eq!(first.await.unwrap(), Ok("first"));
+        settle().await; // the slot is the second request's now, but nobody polls it
+        drop(second);
+        let third = tokio::time::timeout(Duration::from_secs(60), async {
+            spawn(&queue, &log, origin, "third", Priority::Low, 10)
+                .await
+                .unwrap()
+        })
+        .await;
+        assert_eq!(
+            third,
+            Ok(Ok("third")),
+            "a request whose `add` future was dropped after it had been handed a slot \
+             never gave the slot back: nothing else ever ran"
+        );
+        assert_eq!(
+            log.names(),
+            ["first", "third"],
+            "the dropped request never ran"
+        );
+    })
+    .await;
 }

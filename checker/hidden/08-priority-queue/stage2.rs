@@ -381,3 +381,41 @@ async fn a_concurrency_of_zero_starts_nothing() {
     })
     .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_timeout_times_out_an_attempt_that_is_not_ready_at_once() {
+    // Zero means zero: `Some(Duration::ZERO)` is not "no timeout". (Whether an attempt that
+    // is ready at once succeeds is not specified, so the attempts here always wait.)
+    graded_async(async {
+        let queue = PriorityQueue::new(Config {
+            timeout: Some(Duration::ZERO),
+            ..config(1, 1)
+        });
+        let calls = Arc::new(AtomicUsize::new(0));
+        let finished = Arc::new(AtomicBool::new(false));
+        let (c, f) = (Arc::clone(&calls), Arc::clone(&finished));
+        let outcome: Result<(), QueueError<String>> = queue
+            .add(Priority::Medium, move || {
+                c.fetch_add(1, Ordering::SeqCst);
+                let f = Arc::clone(&f);
+                async move {
+                    tokio::time::sleep(ms(1)).await;
+                    f.store(true, Ordering::SeqCst);
+                    Ok(())
+                }
+            })
+            .await;
+        assert_eq!(
+            outcome,
+            Err(QueueError::TimedOut),
+            "a timeout of zero times out an attempt that is not ready at once"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "one attempt and one retry");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "the timed-out attempts are cancelled"
+        );
+    })
+    .await;
+}

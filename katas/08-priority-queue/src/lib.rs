@@ -85,7 +85,9 @@ impl FromStr for Priority {
 pub struct Config {
     /// Requests running at once. Default 5.
     pub concurrency: usize,
-    /// Longest an attempt may run before it is cancelled. Default none.
+    /// Longest an attempt may run before it is cancelled. Zero times out an attempt that
+    /// is not ready at once (whether one that is ready at once succeeds is not specified).
+    /// Default none.
     pub timeout: Option<Duration>,
     /// Attempts after the first one. Default 3.
     pub max_retries: u32,
@@ -185,6 +187,12 @@ impl PriorityQueue {
     /// awaits it, and retries failures and timeouts with back-off. `attempt` is called
     /// once per attempt. A retry joins the queue as a new arrival, behind the requests of
     /// its priority already waiting, and its waiting time for aging starts again.
+    ///
+    /// The future it returns is `Send` when `attempt`, the futures it makes, `T` and `E`
+    /// are, so it can be handed to `tokio::spawn` (do not hold a `std::sync::MutexGuard`
+    /// across an `.await`). Dropping that future, at any point, takes the request out of
+    /// the queue and gives back any slot it holds or was handed, so later requests still
+    /// run.
     ///
     /// # Errors
     ///

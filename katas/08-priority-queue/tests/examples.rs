@@ -31,3 +31,18 @@ async fn a_slow_request_times_out_after_its_retries() {
         .await;
     assert_eq!(slow, Err(QueueError::TimedOut));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_request_can_run_on_a_spawned_task() {
+    // `add`'s future must be `Send`, as `tokio::spawn` requires (the hidden tests spawn
+    // every request): if this does not compile, look for a lock guard held across an
+    // `.await` in `add`.
+    let queue = PriorityQueue::new(Config::default());
+    let shared = queue.clone();
+    let task = tokio::spawn(async move {
+        shared
+            .add(Priority::Medium, || async { Ok::<_, String>(7) })
+            .await
+    });
+    assert_eq!(task.await.unwrap(), Ok(7));
+}

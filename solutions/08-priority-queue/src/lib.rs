@@ -22,7 +22,8 @@
 //! may start. Waiting requests sit in a binary heap ordered by (priority, aging, arrival
 //! number); whenever a slot frees, the queue is resumed or a request arrives, the best
 //! waiting request is handed a slot through a one-shot channel. A slot is given back by a
-//! guard's `Drop`, so a request whose caller gives up cannot leak it. [`clear`] bumps an
+//! guard's `Drop`, so a request whose caller gives up cannot leak it — not even one handed
+//! over while the caller was not looking: the place in line is a guard too. [`clear`] bumps an
 //! epoch: requests still queued are told at once, requests waiting out a retry delay see
 //! the new epoch when they wake and stop.
 //!
@@ -85,7 +86,9 @@ impl FromStr for Priority {
 pub struct Config {
     /// Requests running at once. Default 5.
     pub concurrency: usize,
-    /// Longest an attempt may run before it is cancelled. Default none.
+    /// Longest an attempt may run before it is cancelled. Zero times out an attempt that
+    /// is not ready at once (whether one that is ready at once succeeds is not specified).
+    /// Default none.
     pub timeout: Option<Duration>,
     /// Attempts after the first one. Default 3.
     pub max_retries: u32,
@@ -266,6 +269,35 @@ impl Shared {
     }
 }
 
+/// A request's place in line while its `add` waits for a slot. Dropped before the slot is
+/// taken up (the caller gave up), it leaves the line — and gives back a slot the queue
+/// already handed it, which nobody else would ever free.
+struct InLine<'a> {
+    shared: &'a Shared,
+    seq: u64,
+    granted: oneshot::Receiver<()>,
+    /// Set once the grant (or the news of `clear`) was received: nothing to undo.
+    done: bool,
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        // Under the lock, as `dispatch` is: either we are still in the heap, or we were
+        // sent a slot.
+        let mut state = self.shared.lock();
+        if self.granted.try_recv().is_ok() {
+            state.running -= 1;
+            self.shared.dispatch(&mut state);
+        } else {
+            let seq = self.seq;
+            state.waiting.retain(|w| w.seq != seq);
+        }
+    }
+}
+
 /// Gives a slot back when the attempt ends, however it ends.
 struct Slot<'a>(&'a Shared);
 
@@ -316,6 +348,12 @@ impl PriorityQueue {
     /// once per attempt. A retry joins the queue as a new arrival, behind the requests of
     /// its priority already waiting, and its waiting time for aging starts again.
     ///
+    /// The future it returns is `Send` when `attempt`, the futures it makes, `T` and `E`
+    /// are, so it can be handed to `tokio::spawn` (do not hold a `std::sync::MutexGuard`
+    /// across an `.await`). Dropping that future, at any point, takes the request out of
+    /// the queue and gives back any slot it holds or was handed, so later requests still
+    /// run.
+    ///
     /// # Errors
     ///
     /// [`QueueError::Failed`] with the last error, or [`QueueError::TimedOut`], when every
@@ -353,13 +391,20 @@ impl PriorityQueue {
                         grant,
                     });
                     shared.dispatch(&mut state);
-                    Some(granted)
+                    Some(InLine {
+                        shared,
+                        seq,
+                        granted,
+                        done: false,
+                    })
                 }
             };
-            if let Some(granted) = granted
-                && granted.await.is_err()
-            {
-                break Err(QueueError::Cleared); // `clear` dropped our place in line.
+            if let Some(mut line) = granted {
+                let outcome = (&mut line.granted).await;
+                line.done = true;
+                if outcome.is_err() {
+                    break Err(QueueError::Cleared); // `clear` dropped our place in line.
+                }
             }
             let slot = Slot(shared);
             let result = match shared.config.timeout {

@@ -180,6 +180,21 @@ impl Core {
     }
 }
 
+/// A ticket in line; a caller that gives up (drops `add`) takes its ticket away with it,
+/// or the best ticket could belong to nobody and block the line for ever.
+struct InLine<'a> {
+    core: &'a Core,
+    id: u64,
+}
+
+impl Drop for InLine<'_> {
+    fn drop(&mut self) {
+        let id = self.id;
+        self.core.board().tickets.retain(|t| t.id != id);
+        self.core.changed.notify_waiters();
+    }
+}
+
 struct Running<'a>(&'a Core);
 
 impl Drop for Running<'_> {
@@ -215,6 +230,7 @@ impl PriorityQueue {
             board.tickets.push(Ticket { id, priority, since: Instant::now() });
             id
         };
+        let line = InLine { core, id };
         loop {
             let notified = core.changed.notified();
             tokio::pin!(notified);
@@ -222,11 +238,13 @@ impl PriorityQueue {
             {
                 let mut board = core.board();
                 if board.cleared[priority as usize] != epoch {
-                    board.tickets.retain(|t| t.id != id);
+                    drop(board);
+                    drop(line); // leaves the line
                     return false;
                 }
                 if core.try_start(&mut board, id) {
                     drop(board);
+                    std::mem::forget(line); // `try_start` took the ticket
                     // The next best ticket may now be first in line for another free slot.
                     core.changed.notify_waiters();
                     return true;
