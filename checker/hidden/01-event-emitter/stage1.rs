@@ -240,3 +240,27 @@ fn owned_string_events_are_looked_up_by_str() {
         assert_eq!(em.listener_count("add"), 1);
     });
 }
+
+#[test]
+fn an_id_names_one_listener_even_after_removals() {
+    graded(|| {
+        let em = emitter();
+        let log = Log::default();
+        let a = em.on("data", log.push("a"));
+        let b = em.on("data", log.push("b"));
+        assert!(em.off("data", a), "a was registered");
+        let c = em.on("data", log.push("c"));
+        assert_ne!(
+            c, b,
+            "a new listener must not get the id of one still registered"
+        );
+        assert!(em.off("data", c), "c was registered");
+        em.emit("data", &s("x"));
+        assert_eq!(
+            log.entries(),
+            ["b:x"],
+            "removing c by its id must leave b in place"
+        );
+        assert!(em.off("data", b), "b is still registered under its own id");
+    });
+}
