@@ -527,7 +527,11 @@ fn the_suite_runs_again_when_any_input_changes() {
     ] {
         assert!(inputs.0.contains_key(label), "no input {label}");
     }
-    assert_eq!(suite_inputs().key(), inputs.key(), "the same inputs, the same key");
+    assert_eq!(
+        suite_inputs().key(),
+        inputs.key(),
+        "the same inputs, the same key"
+    );
     // Every input is part of the key (each cut to its first KiB, so that the checker
     // binary is not hashed once per input).
     let mut small = inputs.clone();
