@@ -559,6 +559,10 @@ fn the_suite_runs_again_when_any_input_changes() {
     changed.0.get_mut("solution:lib.rs").unwrap().push(b' ');
     assert!(memory.run_unless_passed("suite", &changed, || runs += 1));
     assert_eq!(runs, 2);
+    // Both passes are remembered (a checker built for `-p checker` and one built for the
+    // whole workspace differ, and each has its own key).
+    assert!(!memory.run_unless_passed("suite", &inputs, || runs += 1));
+    assert!(!memory.run_unless_passed("suite", &changed, || runs += 1));
     // A failure is forgotten: the next run with the same inputs runs again.
     let failed = std::panic::catch_unwind(|| {
         memory.run_unless_passed("suite", &inputs, || panic!("a failing run"));

@@ -9,7 +9,8 @@
 //! `Cargo.lock` and `.cargo/config.toml`, the toolchain (`rustc -vV`, `cargo -V`), the
 //! environment variables that reach a build or a test, and the machine's facts that decide
 //! what the confinement can do (kernel, namespaces, Landlock, cgroups, user). Only a pass is
-//! remembered (the memory is removed before the test runs and written after it returned);
+//! remembered, as the file `target/kata-test-memory/<test>/<key>` (removed before the test
+//! runs, written after it returned; the 8 most recent keys are kept);
 //! a clean clone has no `target/`, so CI runs everything; `KATA_TEST_CACHE=off` runs the
 //! test whatever is remembered.
 
@@ -20,6 +21,9 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use super::repository;
+
+/// How many passes of one test are remembered (each under its own key).
+const KEPT: usize = 8;
 
 /// Bumped when the key's encoding changes.
 const FORMAT: &str = "kata-test-memory 1";
@@ -218,26 +222,45 @@ impl Memory {
         Memory { dir, off: false }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(format!("{name}.key"))
+    /// `<dir>/<name>/<key>`: one file per set of inputs `name` passed with. Several are
+    /// kept, because `cargo test -p checker` and a whole-workspace `cargo test` build the
+    /// checker with different dependency features, so alternating them would otherwise
+    /// forget each other's pass.
+    fn path(&self, name: &str, key: &str) -> PathBuf {
+        self.dir.join(name).join(key)
     }
 
-    /// Whether `name` passed last time with exactly the inputs of `key`.
+    /// Whether `name` passed before with exactly the inputs of `key`.
     pub fn passed(&self, name: &str, key: &str) -> bool {
-        std::fs::read_to_string(self.path(name)).is_ok_and(|stored| stored.trim() == key)
+        self.path(name, key).is_file()
     }
 
-    /// Forgets `name`'s pass (before it runs again, so a failure leaves no memory).
-    pub fn forget(&self, name: &str) {
-        let _ = std::fs::remove_file(self.path(name));
+    /// Forgets that `name` passed with `key` (before it runs again, so that a failure
+    /// leaves no memory).
+    pub fn forget(&self, name: &str, key: &str) {
+        let _ = std::fs::remove_file(self.path(name, key));
     }
 
-    /// Remembers that `name` passed with the inputs of `key` (a temporary file renamed).
+    /// Remembers that `name` passed with the inputs of `key`, and forgets all but the
+    /// [`KEPT`] most recent other passes.
     pub fn remember(&self, name: &str, key: &str) {
-        std::fs::create_dir_all(&self.dir).unwrap();
-        let temporary = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        std::fs::write(&temporary, format!("{key}\n")).unwrap();
-        std::fs::rename(&temporary, self.path(name)).unwrap();
+        let dir = self.dir.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::File::create(self.path(name, key))
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+            .unwrap();
+        let mut passes: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        passes.sort();
+        let excess = passes.len().saturating_sub(KEPT);
+        for (_, old) in passes.into_iter().take(excess) {
+            if old != self.path(name, key) {
+                let _ = std::fs::remove_file(old);
+            }
+        }
     }
 
     /// Runs `body` unless `name` passed before with exactly `inputs` (and
@@ -253,7 +276,7 @@ impl Memory {
             );
             return false;
         }
-        self.forget(name);
+        self.forget(name, &key);
         body();
         self.remember(name, &key);
         true
