@@ -563,13 +563,24 @@ fn the_suite_runs_again_when_any_input_changes() {
     // whole workspace differ, and each has its own key).
     assert!(!memory.run_unless_passed("suite", &inputs, || runs += 1));
     assert!(!memory.run_unless_passed("suite", &changed, || runs += 1));
-    // A failure is forgotten: the next run with the same inputs runs again.
+    assert_eq!(runs, 2);
+    // A failure is not remembered: the next run with the same inputs runs again.
+    let mut failing = inputs.clone();
+    failing.0.get_mut("checker").unwrap().push(0);
     let failed = std::panic::catch_unwind(|| {
-        memory.run_unless_passed("suite", &inputs, || panic!("a failing run"));
+        memory.run_unless_passed("suite", &failing, || panic!("a failing run"));
     });
     assert!(failed.is_err());
-    assert!(memory.run_unless_passed("suite", &inputs, || runs += 1));
+    assert!(memory.run_unless_passed("suite", &failing, || runs += 1));
     assert_eq!(runs, 3);
+    // Only the most recent passes are kept.
+    for n in 0..10 {
+        let mut other = inputs.clone();
+        other.insert("env:RUSTFLAGS", format!("-C opt-level={n}"));
+        assert!(memory.run_unless_passed("suite", &other, || runs += 1));
+    }
+    assert_eq!(runs, 13);
+    assert!(memory.run_unless_passed("suite", &inputs, || runs += 1));
 }
 
 fn run_suite() {
