@@ -6,6 +6,12 @@
 //! and marks paths a hostile write would create (in `/tmp`, that home, the workbook and the
 //! learner's folder); after each fixture it checks that no marker exists, that no process
 //! of the fixture is still running, and that the secret appears nowhere in the report.
+//!
+//! The suite runs when one byte of what its verdict depends on changed since it last passed
+//! (`common/memory.rs`: this file, the checker binary, kata 01's solution, skeleton manifest
+//! and hidden tests, the support crate, the workspace's manifest and lockfile, the
+//! toolchain, the environment and the machine); a clean clone always runs it, and so does
+//! `KATA_TEST_CACHE=off`.
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -14,6 +20,7 @@ use serde_json::Value;
 
 mod common;
 
+use common::memory::{Inputs, Memory};
 use common::{attempt, fingerprint, grade_json, repository};
 
 /// The start of the single-threaded `try_emit`'s body (unique in the solution).
@@ -474,8 +481,109 @@ fn kill_strays() {
     }
 }
 
+/// Everything the suite's verdict depends on.
+fn suite_inputs() -> Inputs {
+    let root = repository();
+    let mut inputs = Inputs::for_grading(&[("hostile.rs", include_str!("hostile.rs"))]);
+    inputs.tree("solution", &root.join("solutions/01-event-emitter/src"));
+    inputs.file(
+        "skeleton:Cargo.toml",
+        &root.join("katas/01-event-emitter/Cargo.toml"),
+    );
+    inputs.tree("hidden", &root.join("checker/hidden/01-event-emitter"));
+    inputs
+}
+
 #[test]
 fn every_hostile_attempt_gets_its_verdict() {
+    Memory::default().run_unless_passed("hostile-suite", &suite_inputs(), run_suite);
+}
+
+/// The memory that spares a second run: one changed byte of any input runs the suite
+/// again, the same inputs do not, and a failure is never remembered.
+#[test]
+fn the_suite_runs_again_when_any_input_changes() {
+    let inputs = suite_inputs();
+    for label in [
+        "test:hostile.rs",
+        "test:common/mod.rs",
+        "test:common/memory.rs",
+        "checker",
+        "solution:lib.rs",
+        "solution:sync.rs",
+        "skeleton:Cargo.toml",
+        "hidden:stage2.rs",
+        "support:Cargo.toml",
+        "support:src/lib.rs",
+        "workspace:Cargo.toml",
+        "workspace:Cargo.lock",
+        "workspace:katas.toml",
+        "toolchain",
+        "env:LOOM_MAX_PREEMPTIONS",
+        "env:RUSTFLAGS",
+        "machine:/proc/version",
+        "machine:/sys/kernel/security/lsm",
+        "machine:user",
+    ] {
+        assert!(inputs.0.contains_key(label), "no input {label}");
+    }
+    assert_eq!(
+        suite_inputs().key(),
+        inputs.key(),
+        "the same inputs, the same key"
+    );
+    // Every input is part of the key (each cut to its first KiB, so that the checker
+    // binary is not hashed once per input).
+    let mut small = inputs.clone();
+    for bytes in small.0.values_mut() {
+        bytes.truncate(1024);
+    }
+    let key = small.key();
+    for label in small.0.keys() {
+        let mut changed = small.clone();
+        let bytes = changed.0.get_mut(label).unwrap();
+        match bytes.len() {
+            0 => bytes.push(b'x'),
+            len => bytes[len / 2] ^= 1,
+        }
+        assert_ne!(changed.key(), key, "a changed byte of {label}");
+    }
+
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("memory-of-a-test");
+    let _ = std::fs::remove_dir_all(&dir);
+    let memory = Memory::at(dir);
+    let mut runs = 0;
+    assert!(memory.run_unless_passed("suite", &inputs, || runs += 1));
+    assert!(!memory.run_unless_passed("suite", &inputs, || runs += 1));
+    let mut changed = inputs.clone();
+    changed.0.get_mut("solution:lib.rs").unwrap().push(b' ');
+    assert!(memory.run_unless_passed("suite", &changed, || runs += 1));
+    assert_eq!(runs, 2);
+    // Both passes are remembered (a checker built for `-p checker` and one built for the
+    // whole workspace differ, and each has its own key).
+    assert!(!memory.run_unless_passed("suite", &inputs, || runs += 1));
+    assert!(!memory.run_unless_passed("suite", &changed, || runs += 1));
+    assert_eq!(runs, 2);
+    // A failure is not remembered: the next run with the same inputs runs again.
+    let mut failing = inputs.clone();
+    failing.0.get_mut("checker").unwrap().push(0);
+    let failed = std::panic::catch_unwind(|| {
+        memory.run_unless_passed("suite", &failing, || panic!("a failing run"));
+    });
+    assert!(failed.is_err());
+    assert!(memory.run_unless_passed("suite", &failing, || runs += 1));
+    assert_eq!(runs, 3);
+    // Only the most recent passes are kept.
+    for n in 0..10 {
+        let mut other = inputs.clone();
+        other.insert("env:RUSTFLAGS", format!("-C opt-level={n}"));
+        assert!(memory.run_unless_passed("suite", &other, || runs += 1));
+    }
+    assert_eq!(runs, 13);
+    assert!(memory.run_unless_passed("suite", &inputs, || runs += 1));
+}
+
+fn run_suite() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a local listener");
     let port = listener.local_addr().unwrap().port();
     let started = Instant::now();
@@ -521,6 +629,7 @@ fn every_hostile_attempt_gets_its_verdict() {
             (_, expect) => expect,
         };
         check(fixture.name, &report, expect);
+        eprintln!("{:<32} {:.1} s", fixture.name, one.elapsed().as_secs_f64());
         let text = report.to_string();
         assert!(
             !text.contains(&plants.secret),

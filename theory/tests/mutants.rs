@@ -14,6 +14,14 @@
 //! mutant is applied to a copy of the crate in `target/theory-mutants/` (a workspace of its
 //! own with the root's dependencies, profiles and lockfile, and its own target folder shared
 //! by all mutants), then `cargo test --lib -- <module>::` runs there.
+//!
+//! A mutant caught once is not run again until one byte of what its verdict depends on
+//! changes: the key (128 bits of std's SipHash; the toolchain is part of it) covers the mutated sources of the whole crate, the mutant's
+//! own definition, this file, the crate's and the copy's manifests, the lockfile, the cargo
+//! configuration, the toolchain and the environment variables that reach a build. It is
+//! kept in `target/theory-mutants/caught/<mutant>.key`, written only once the mutant was
+//! caught; a clean clone (CI) has none, and `KATA_TEST_CACHE=off` runs every selected
+//! mutant whatever is remembered.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -230,6 +238,157 @@ fn workspace_manifest(root: &Path) -> String {
     toml::to_string(&manifest).unwrap()
 }
 
+/// Labelled byte strings a mutant's verdict depends on beyond its own sources: this file,
+/// the manifests, lockfile and cargo configuration, the toolchain and the environment.
+fn environment(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut inputs = BTreeMap::new();
+    inputs.insert(
+        "test:mutants.rs".into(),
+        include_bytes!("mutants.rs").to_vec(),
+    );
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+        "theory/Cargo.toml",
+    ] {
+        let bytes = std::fs::read(root.join(file)).unwrap_or_else(|e| format!("({e})").into());
+        inputs.insert(format!("workspace:{file}"), bytes);
+    }
+    inputs.insert("copy:Cargo.toml".into(), workspace_manifest(root).into());
+    let mut toolchain = String::new();
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for (program, flag) in [(rustc, "-vV"), (cargo, "-V")] {
+        match Command::new(&program).arg(flag).current_dir(root).output() {
+            Ok(out) => {
+                toolchain += &String::from_utf8_lossy(&out.stdout);
+                toolchain += &format!("(status {})\n", out.status);
+            }
+            Err(error) => toolchain += &format!("{program}: {error}\n"),
+        }
+    }
+    inputs.insert("toolchain".into(), toolchain.into());
+    for name in [
+        "RUSTFLAGS",
+        "RUSTC",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTUP_TOOLCHAIN",
+        "CARGO",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_PROFILE_DEV_OPT_LEVEL",
+    ] {
+        let value = std::env::var(name).ok();
+        inputs.insert(format!("env:{name}"), format!("{value:?}").into());
+    }
+    inputs
+}
+
+/// The key of one mutant's verdict: a 128-bit hash (hex) of `environment`, the mutant's
+/// definition and the crate's sources with its edits applied, each input labelled and
+/// length-prefixed.
+fn key(
+    environment: &BTreeMap<String, Vec<u8>>,
+    mutant: &Mutant,
+    mutated: &BTreeMap<PathBuf, String>,
+) -> String {
+    let mut inputs = environment.clone();
+    inputs.insert("mutant".into(), format!("{mutant:?}").into());
+    for (file, text) in mutated {
+        inputs.insert(format!("source:{}", file.display()), text.clone().into());
+    }
+    hash(&inputs)
+}
+
+/// Two 64-bit SipHashes (std's `DefaultHasher`, which may change between Rust releases:
+/// the toolchain is one of the inputs) of every label and its bytes, length-prefixed, each
+/// started from its own prefix. No new dependency, so the workspace's lockfile (an input
+/// of every cached verdict of the self-check) stays the same.
+fn hash(inputs: &BTreeMap<String, Vec<u8>>) -> String {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut halves = [DefaultHasher::new(), DefaultHasher::new()];
+    for (prefix, hash) in halves.iter_mut().enumerate() {
+        let mut field = |bytes: &[u8]| {
+            hash.write_u64(bytes.len() as u64);
+            hash.write(bytes);
+        };
+        field(format!("theory-mutant-verdict 1, half {prefix}").as_bytes());
+        field(&(inputs.len() as u64).to_le_bytes());
+        for (label, bytes) in inputs {
+            field(label.as_bytes());
+            field(bytes);
+        }
+    }
+    halves.map(|h| format!("{:016x}", h.finish())).concat()
+}
+
+/// One changed byte of any input changes a mutant's key; the same inputs give the same key.
+#[test]
+fn a_changed_byte_in_any_input_changes_a_mutants_key() {
+    let root = crate_dir().parent().unwrap().to_path_buf();
+    let mutants = load();
+    let mutant = &mutants[0];
+    let mutated = apply(mutant, &sources()).unwrap();
+    let environment = environment(&root);
+    let key = key(&environment, mutant, &mutated);
+    assert_eq!(key, self::key(&self::environment(&root), mutant, &mutated));
+    for label in [
+        "test:mutants.rs",
+        "workspace:Cargo.toml",
+        "workspace:Cargo.lock",
+        "workspace:.cargo/config.toml",
+        "workspace:theory/Cargo.toml",
+        "copy:Cargo.toml",
+        "toolchain",
+        "env:RUSTFLAGS",
+    ] {
+        assert!(environment.contains_key(label), "no input {label}");
+    }
+    let flip = |bytes: &mut Vec<u8>| match bytes.len() {
+        0 => bytes.push(b'x'),
+        len => bytes[len / 2] ^= 1,
+    };
+    for label in environment.keys() {
+        let mut changed = environment.clone();
+        flip(changed.get_mut(label).unwrap());
+        assert_ne!(self::key(&changed, mutant, &mutated), key, "{label}");
+    }
+    for file in mutated.keys() {
+        let mut changed = mutated.clone();
+        let mut bytes = changed[file].clone().into_bytes();
+        flip(&mut bytes);
+        changed.insert(file.clone(), String::from_utf8_lossy(&bytes).into_owned());
+        assert_ne!(
+            self::key(&environment, mutant, &changed),
+            key,
+            "{}",
+            file.display()
+        );
+    }
+    let other = Mutant {
+        name: mutant.name.clone(),
+        origin: None,
+        description: mutant.description.clone(),
+        edits: vec![Edit {
+            file: mutant.edits[0].file.clone(),
+            find: mutant.edits[0].find.clone(),
+            nth: Some(1),
+            replace: format!("{} ", mutant.edits[0].replace),
+        }],
+    };
+    assert_ne!(
+        self::key(&environment, &other, &mutated),
+        key,
+        "the mutant's edit"
+    );
+}
+
+/// `target/theory-mutants/caught/<name>.key`: the key under which `name` was last caught.
+fn memory(copy: &Path, name: &str) -> PathBuf {
+    copy.join("caught").join(format!("{name}.key"))
+}
+
 fn cargo(copy: &Path, args: &[&str]) -> std::process::Output {
     // `timeout` bounds a mutant that makes a test hang (it counts as caught, but must end).
     Command::new("timeout")
@@ -264,8 +423,18 @@ fn every_selected_mutant_makes_a_test_fail() {
     let sources = sources();
     let mut survivors = Vec::new();
     let started = Instant::now();
+    let environment = environment(&root);
+    let off = std::env::var("KATA_TEST_CACHE").is_ok_and(|v| v.trim() == "off");
+    let mut remembered = 0;
     for mutant in &chosen {
         let mutated = apply(mutant, &sources).unwrap_or_else(|e| panic!("{e}"));
+        let key = key(&environment, mutant, &mutated);
+        let memory = memory(&copy, &mutant.name);
+        if !off && std::fs::read_to_string(&memory).is_ok_and(|k| k.trim() == key) {
+            remembered += 1;
+            continue;
+        }
+        let _ = std::fs::remove_file(&memory);
         for (file, text) in &mutated {
             write_if_changed(&copy.join("theory").join(file), text);
         }
@@ -288,7 +457,10 @@ fn every_selected_mutant_makes_a_test_fail() {
             if caught { "caught" } else { "SURVIVED" },
             at.elapsed().as_secs_f64()
         );
-        if !caught {
+        if caught {
+            std::fs::create_dir_all(memory.parent().unwrap()).unwrap();
+            std::fs::write(&memory, format!("{key}\n")).unwrap();
+        } else {
             survivors.push(format!("`{}`: {}", mutant.name, mutant.description));
         }
     }
@@ -297,7 +469,8 @@ fn every_selected_mutant_makes_a_test_fail() {
         write_if_changed(&copy.join("theory").join(file), text);
     }
     eprintln!(
-        "{} of {} mutants run in {:.0} s",
+        "{} of {} mutants selected, {remembered} of them caught before with exactly these \
+         inputs (KATA_TEST_CACHE=off runs them), the others run in {:.0} s",
         chosen.len(),
         mutants.len(),
         started.elapsed().as_secs_f64()

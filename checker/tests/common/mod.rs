@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+pub mod memory;
+
 /// The kata most fixtures are made from.
 pub const KATA: &str = "event-emitter";
 
