@@ -12,7 +12,10 @@
 //! - `given`: code the skeleton already gives the learner (a `Display` impl, an
 //!   `Error::source`); excluded with cargo-mutants' own `--exclude-re`, so never generated;
 //! - `equivalent`: a mutant that behaves exactly like the reference; generated and run,
-//!   and if missed, listed as explained instead of counted.
+//!   and if missed, listed as explained instead of counted;
+//! - `unstated`: a mutant that changes only what the prompt leaves to the learner (the
+//!   reference's own extra, such as a `size_hint`, or a free choice such as the random
+//!   generator); treated like `equivalent`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -41,7 +44,7 @@ pub struct Explained {
     /// Only the mutant whose operator edit reads like this (e.g. `replace += with *=`).
     #[serde(default)]
     pub edit: Option<String>,
-    /// `given` or `equivalent`.
+    /// `given`, `equivalent` or `unstated`.
     pub kind: ExplainedKind,
     /// One line: why the hidden tests rightly do not catch it.
     pub why: String,
@@ -55,6 +58,9 @@ pub enum ExplainedKind {
     Given,
     /// Behaves like the reference: generated, and listed if missed.
     Equivalent,
+    /// Changes only what the prompt leaves to the learner (the reference's own extra, or
+    /// a choice the prompt says is free): generated, and listed if missed.
+    Unstated,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,7 +200,7 @@ pub struct Tally {
     pub caught: usize,
     /// Not caught, and not explained.
     pub missed: Vec<String>,
-    /// Not caught, explained as equivalent: (name, why).
+    /// Not caught, explained as equivalent or as free under the prompt: (name, why).
     pub equivalent: Vec<(String, String)>,
     /// The tests hung until cargo-mutants' timeout (counted as caught: the grader's time
     /// limit fails such a test too).
@@ -231,7 +237,7 @@ pub fn tally(mutants: &[MutantOutcome], explained: &[Explained]) -> Tally {
             "Unviable" => t.unviable += 1,
             _ => match explained
                 .iter()
-                .find(|e| e.kind == ExplainedKind::Equivalent && e.matches(m))
+                .find(|e| e.kind != ExplainedKind::Given && e.matches(m))
             {
                 Some(e) => t.equivalent.push((m.name.clone(), e.why.clone())),
                 None => t.missed.push(m.name.clone()),
@@ -287,7 +293,10 @@ pub fn section(kata: &Kata, tally: &Tally, explained: &[Explained]) -> String {
         out.push('\n');
     }
     if !tally.equivalent.is_empty() {
-        out.push_str("Missed but equivalent (behaves like the reference):\n\n");
+        out.push_str(
+            "Missed, and explained (behaves like the reference, or changes only what the \
+             prompt leaves free):\n\n",
+        );
         for (m, why) in &tally.equivalent {
             out.push_str(&format!("- `{m}` — {why}\n"));
         }
@@ -312,10 +321,10 @@ pub fn skeleton_document() -> String {
          Written by `cargo kata mutants [KATA]` (DEVELOPERS.md); a kata's row and section are \
          replaced when it is run again. *Given functions excluded*: code the skeleton gives the \
          learner, never mutated (listed per kata). *Timeout* counts as caught (the grader's time \
-         limit fails a hanging test too). *Equivalent*: missed, but behaves like the reference \
-         (each explained). Score = (caught + timeout) ÷ (caught + timeout + missed).\n\n\
+         limit fails a hanging test too). *Explained*: missed, but behaves like the reference or \
+         changes only what the prompt leaves to the learner (each listed with why). Score = (caught + timeout) ÷ (caught + timeout + missed).\n\n\
          {TABLE_START}\n\
-         | kata | generated | given functions excluded | caught | timeout | missed | equivalent | unviable | score | run on |\n\
+         | kata | generated | given functions excluded | caught | timeout | missed | explained | unviable | score | run on |\n\
          |---|---|---|---|---|---|---|---|---|---|\n\
          {TABLE_END}\n\n\
          ### Per kata\n\n"
@@ -442,7 +451,7 @@ pub fn run(root: &Path, katas: &[&Kata], options: &Options) -> Result<Vec<(Strin
         let (_, mutants, _) = parse_outcomes(&text)?;
         let tally = tally(&mutants, &explained);
         eprintln!(
-            "  {} generated: {} caught, {} timeout, {} missed, {} equivalent, {} unviable ({:.0?})",
+            "  {} generated: {} caught, {} timeout, {} missed, {} explained, {} unviable ({:.0?})",
             tally.generated,
             tally.caught,
             tally.timeout,
