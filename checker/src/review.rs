@@ -244,7 +244,7 @@ pub fn grade(
             sources,
         };
         let base = harness.prepare(&spec)?;
-        let slot = write_review_packages(harness, kata, &base, &variant, &groups, tests)?;
+        let slot = write_review_packages(harness, kata, &base, &variant, &groups, tests, label)?;
         variants.push(Variant { mutant, slot });
     }
     let build_limit = kata.limits.build_seconds * 2;
@@ -265,7 +265,17 @@ pub fn grade(
         .collect();
     if executables.iter().any(Option::is_none) {
         report.status = "error".into();
-        report.message = Some(compile_errors(&build, &reference.slot, timeout(&build)));
+        // The same file fails the same way against every variant; cargo may stop before it
+        // reaches the reference's, so the first variant with errors speaks for all.
+        let slot = std::iter::once(&reference.slot)
+            .chain(variants.iter().map(|v| &v.slot))
+            .find(|slot| {
+                slot.packages
+                    .iter()
+                    .any(|p| !build.errors(&p.name).is_empty())
+            })
+            .unwrap_or(&reference.slot);
+        report.message = Some(compile_errors(&build, slot, timeout(&build)));
         return Ok(report);
     }
 
@@ -486,6 +496,7 @@ fn write_review_packages(
     variant: &str,
     groups: &[(Vec<String>, Duration)],
     tests: &str,
+    label: &str,
 ) -> Result<Slot> {
     let slots = harness.slot_dir(base);
     let slots = slots.parent().context("the harness's slots folder")?;
@@ -534,12 +545,9 @@ fn write_review_packages(
         write_if_changed(&dir.join("tests/candidate.rs"), tests.as_bytes())?;
         rewrites.push((
             format!("{}/tests/candidate.rs", dir.display()),
-            TESTS_FILE.to_owned(),
+            label.to_owned(),
         ));
-        rewrites.push((
-            format!("slots/{name}/tests/candidate.rs"),
-            TESTS_FILE.to_owned(),
-        ));
+        rewrites.push((format!("slots/{name}/tests/candidate.rs"), label.to_owned()));
         rewrites.push((format!("{}/", dir.display()), String::new()));
         rewrites.push((format!("slots/{name}/"), String::new()));
         packages.push(Package {
