@@ -147,7 +147,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let harness = Harness::open(&root)?;
             eprintln!("Reviewing {} ({label})…", kata.id);
             let options = review::Options { time_limit };
-            let report = review::grade(&root, &harness, kata, &tests, &label, options)?;
+            let report = review::grade(&root, &harness, &manifest, kata, &tests, &label, options)?;
             match format {
                 Format::Human => anstream::print!("{}", report.render()),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

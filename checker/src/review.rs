@@ -35,7 +35,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::harness::{Build, Harness, Package, Slot, SlotSpec, read_sources, write_if_changed};
-use crate::manifest::{Kata, Limits};
+use crate::manifest::{Kata, Limits, Manifest};
 use crate::mutants::{self, Mutant};
 use crate::report::{percent, round1};
 use crate::runner::{self, Outcome, Run, Stop};
@@ -210,6 +210,7 @@ struct Listed {
 pub fn grade(
     root: &Path,
     harness: &Harness,
+    manifest: &Manifest,
     kata: &Kata,
     tests: &str,
     label: &str,
@@ -247,13 +248,30 @@ pub fn grade(
         let slot = write_review_packages(harness, kata, &base, &variant, &groups, tests, label)?;
         variants.push(Variant { mutant, slot });
     }
-    let build_limit = kata.limits.build_seconds * 2;
+    let build_limit: u64 = manifest.katas.iter().map(|k| k.limits.build_seconds).sum();
     eprintln!(
         "  building the tests against the reference and {} mutant(s)…",
         variants.len() - 1
     );
-    let slots: Vec<&Slot> = variants.iter().map(|v| &v.slot).collect();
+    // Every kata's skeleton is built beside (not run), as the self-check does: cargo unifies
+    // the dependencies' features over one build, so without them the dependencies would be
+    // built again with this kata's features only, and again by the next grading.
+    let mut skeletons = Vec::new();
+    for other in &manifest.katas {
+        skeletons.push(harness.prepare(&SlotSpec {
+            kata: other,
+            variant: "skeleton".into(),
+            sources: read_sources(&other.skeleton_dir(root))?,
+        })?);
+    }
+    let slots: Vec<&Slot> = variants
+        .iter()
+        .map(|v| &v.slot)
+        .chain(&skeletons)
+        .collect();
+    let started = std::time::Instant::now();
     let build = harness.build(&slots, Duration::from_secs(build_limit), false)?;
+    let built = started.elapsed();
 
     let reference = &variants[0];
     let mut report = empty_report(kata, label, &variants);
@@ -384,6 +402,17 @@ pub fn grade(
     let decides =
         |job: &Job, run: &Run| catches(&run.outcome, reference_times[job.test], job.limit);
     let mutant_runs = run_jobs(&jobs, &order, &stops, &scratch, &kata.limits, decides)?;
+    if std::env::var_os("KATA_TIMINGS").is_some() {
+        eprintln!(
+            "timings: build {built:.1?}, tests {:.1?} ({} on the reference, {} on mutants)",
+            started.elapsed() - built,
+            runs.len(),
+            mutant_runs
+                .iter()
+                .filter(|r| r.outcome != Outcome::Stopped)
+                .count()
+        );
+    }
 
     let mut total_weight = 0.0;
     let mut caught_weight = 0.0;
