@@ -163,11 +163,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     minutes,
                     out,
                     hints,
-                    review: _,
+                    review,
                 } => {
                     let kata = manifest.find(&kata)?;
-                    let record =
-                        interview::new(&root, &records, kata, &candidate, minutes, hints, &out)?;
+                    let record = interview::new(
+                        &root, &records, kata, &candidate, minutes, hints, review, &out,
+                    )?;
                     println!(
                         "Bundle for {} written to {} (session {}, {minutes} min from now).\n\
                          Give the candidate that folder; grade it with `cargo kata interview grade {}`.",

@@ -264,11 +264,7 @@ pub fn grade(
             sources: read_sources(&other.skeleton_dir(root))?,
         })?);
     }
-    let slots: Vec<&Slot> = variants
-        .iter()
-        .map(|v| &v.slot)
-        .chain(&skeletons)
-        .collect();
+    let slots: Vec<&Slot> = variants.iter().map(|v| &v.slot).chain(&skeletons).collect();
     let started = std::time::Instant::now();
     let build = harness.build(&slots, Duration::from_secs(build_limit), false)?;
     let built = started.elapsed();
@@ -972,3 +968,233 @@ mod tests {
         assert_eq!(tests_file(Path::new("x")), Path::new("x/tests/review.rs"));
     }
 }
+
+/// One grading of a review round's tests file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReviewGrading {
+    /// When, in seconds since the Unix epoch.
+    pub at: u64,
+    /// Seconds since the session started.
+    pub elapsed: u64,
+    /// Graded after the time limit.
+    pub late: bool,
+    /// The review report.
+    pub report: ReviewReport,
+}
+
+/// What a review bundle's README asks of the candidate.
+pub const BUNDLE_TASK: &str = "This is a review round. `src/` holds a working implementation of the kata \
+described below. Write tests for it in `tests/review.rs`: tests that pass on this implementation and would \
+fail on a buggy one. `cargo test --test review` runs them here. The interviewer runs them against hidden \
+variants of this code, each with one bug that breaks a rule of the prompt; your score is the share of those \
+bugs that at least one of your tests catches. A test that fails on this implementation is a false alarm and \
+counts for nothing. Test behaviour through the public API only; `tests/examples.rs` shows how the API is \
+used.";
+
+/// The tests file a review bundle starts with: no test yet.
+pub fn template(kata: &Kata) -> String {
+    format!(
+        "//! Review tests for kata {:02}, {}.\n\
+         //!\n\
+         //! Every test must pass on the implementation in src/ (it is correct); the interviewer\n\
+         //! runs them against variants of it that each break one rule of the prompt, and a\n\
+         //! variant counts as caught when one of your tests fails on it. Run them with\n\
+         //! `cargo test --test review`.\n\
+         \n\
+         #[allow(unused_imports)]\n\
+         use {}::*;\n\
+         \n\
+         // #[test]\n\
+         // fn a_rule_of_the_prompt() {{\n\
+         //     …\n\
+         // }}\n",
+        kata.number, kata.title, kata.crate_name
+    )
+}
+
+/// `interview grade` of a review round: grades the bundle's `tests/review.rs` and appends
+/// to the record's review history; returns the summary to print.
+pub fn interview_grade(
+    root: &Path,
+    manifest: &Manifest,
+    kata: &Kata,
+    record: &mut crate::interview::Record,
+    dir: &Path,
+) -> Result<String> {
+    let file = dir.join(TESTS_FILE);
+    let tests = read_tests(kata, &file)?;
+    let harness = Harness::open(root)?;
+    let label = TESTS_FILE.to_owned();
+    let report = grade(
+        root,
+        &harness,
+        manifest,
+        kata,
+        &tests,
+        &label,
+        Options::default(),
+    )?;
+    let at = crate::interview::now();
+    let elapsed = at.saturating_sub(record.started);
+    let late = elapsed > record.minutes * 60;
+    let mut summary = report.render();
+    if !report.filesystem_confined || !report.processes_confined || !report.network_isolated {
+        let _ = writeln!(
+            summary,
+            "  WARNING: the candidate's tests ran on this machine without full confinement \
+             (see the notes above): grade strangers' code only on a machine you can lose, \
+             or where Landlock, PID namespaces and cgroups are available."
+        );
+    }
+    let _ = writeln!(
+        summary,
+        "  Time used: {} of {} min{}",
+        crate::interview::minutes(elapsed),
+        record.minutes,
+        if late {
+            " — LATE: graded after the time limit"
+        } else {
+            ""
+        }
+    );
+    record
+        .review
+        .get_or_insert_with(Vec::new)
+        .push(ReviewGrading {
+            at,
+            elapsed,
+            late,
+            report,
+        });
+    Ok(summary)
+}
+
+/// The Markdown report of a review round.
+pub fn markdown(record: &crate::interview::Record, kata: &Kata, chapter: &str) -> String {
+    use crate::interview::{escape_cell, minutes, sections, timestamp};
+    let gradings: &[ReviewGrading] = record.review.as_deref().unwrap_or_default();
+    let mut out = format!(
+        "# Review interview report: {} · kata {:02} {}\n\n",
+        record.candidate, kata.number, kata.title
+    );
+    let last = gradings.last();
+    let errors = gradings
+        .iter()
+        .filter(|g| g.report.status == "error")
+        .count();
+    let _ = writeln!(out, "| Session | |\n|---|---|");
+    let _ = writeln!(out, "| Candidate | {} |", escape_cell(&record.candidate));
+    let _ = writeln!(out, "| Kata | {} ({}) |", kata.title, kata.id);
+    let _ = writeln!(
+        out,
+        "| Round | review: the candidate's tests, graded by the mutants they catch |"
+    );
+    let _ = writeln!(out, "| Started | {} |", timestamp(record.started));
+    let _ = writeln!(out, "| Time limit | {} min |", record.minutes);
+    match last {
+        Some(g) => {
+            let late = if g.late { " — **late**" } else { "" };
+            let _ = writeln!(
+                out,
+                "| Time used (last grading) | {}{late} |",
+                minutes(g.elapsed)
+            );
+            let _ = writeln!(
+                out,
+                "| Final score | {} ({} of {} mutants caught) |",
+                percent(g.report.score),
+                g.report.caught,
+                g.report.total
+            );
+            let _ = writeln!(
+                out,
+                "| False alarms | {} of {} tests |",
+                g.report.false_alarms,
+                g.report.tests.len()
+            );
+        }
+        None => {
+            let _ = writeln!(out, "| Time used | not graded yet |");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "| Gradings | {} ({errors} could not be graded) |",
+        gradings.len()
+    );
+
+    if let Some(g) = last {
+        let report = &g.report;
+        if let Some(message) = &report.message {
+            let _ = write!(
+                out,
+                "\n## Not graded (last grading)\n\n```text\n{}\n```\n",
+                message.trim_end()
+            );
+        }
+        out.push_str(
+            "\n## Mutants (last grading)\n\nEach mutant breaks one rule of the prompt.\n\n\
+             | rule broken | origin | weight | caught by |\n|---|---|---|---|\n",
+        );
+        for mutant in &report.mutants {
+            let by = match (&mutant.caught_by, &mutant.how) {
+                (Some(test), Some(how)) => format!("✓ `{test}` ({})", how.replace('-', " ")),
+                _ => "✗ missed".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {by} |",
+                escape_cell(&mutant.description),
+                mutant.origin,
+                mutant.weight
+            );
+        }
+        out.push_str(
+            "\n## Tests (last grading)\n\n| test | on the reference | caught first | message |\n|---|---|---|---|\n",
+        );
+        for test in &report.tests {
+            let result = if test.counts {
+                test.reference.clone()
+            } else {
+                format!("**false alarm** ({})", test.reference.replace('-', " "))
+            };
+            let message = test.message.as_deref().map(escape_cell).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| `{}` | {result} | {} | {message} |",
+                test.name,
+                test.caught.join(", ")
+            );
+        }
+    }
+    out.push_str(
+        "\n## History\n\n| # | graded at | time used | score | caught | false alarms | status |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (index, g) in gradings.iter().enumerate() {
+        let late = if g.late { " (late)" } else { "" };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {}{late} | {} | {}/{} | {} | {} |",
+            index + 1,
+            timestamp(g.at),
+            minutes(g.elapsed),
+            percent(g.report.score),
+            g.report.caught,
+            g.report.total,
+            g.report.false_alarms,
+            g.report.status
+        );
+    }
+    if let Some((_, body)) = sections(chapter)
+        .into_iter()
+        .find(|(title, _)| title == GUIDE_SECTION)
+    {
+        let _ = write!(out, "\n## What a good suite checks\n\n{}\n", body.trim());
+    }
+    out.push_str("\n## Interviewer's notes\n\n&nbsp;\n\n&nbsp;\n\n&nbsp;\n");
+    out
+}
+
+/// The section of a kata chapter on what a good test suite for it checks (the review
+/// report quotes it).
+pub const GUIDE_SECTION: &str = "Reviewing it: what a good test suite checks";
