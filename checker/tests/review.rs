@@ -235,7 +235,16 @@ fn tricks_score_nothing_and_honest_tests_score_what_they_catch() {
         assert_eq!(mutant["caught"], true, "{mutant:#}");
     }
     let score = report["score"].as_f64().unwrap();
-    let expected = 100.0 * caught.len() as f64 / mutants.len() as f64;
+    let weight = |m: &&Value| m["weight"].as_f64().unwrap();
+    let expected = 100.0 * caught.iter().map(weight).sum::<f64>()
+        / mutants
+            .iter()
+            .map(|m| m["weight"].as_f64().unwrap())
+            .sum::<f64>();
+    assert!(
+        mutants.iter().any(|m| m["weight"] == 2.0),
+        "kata 01's seed bugs count double"
+    );
     assert!(
         score > 0.0 && score < 100.0 && (score - expected).abs() < 0.1,
         "score {score}, expected {expected}"
