@@ -24,6 +24,8 @@ Examples:
   cargo kata status                       progress, without grading
   cargo kata solution 1 --diff            the reference against your attempt (after stage 1)
   cargo kata reset 1                      back up your attempt, restore the skeleton
+  cargo kata review 1                     grade katas/01-event-emitter/tests/review.rs by the
+                                          mutants its tests catch
   cargo kata verify                       the workbook's self-check
   cargo kata interview new 1 --candidate Ada --minutes 45 --out ../ada
   cargo kata interview grade ../ada
@@ -63,6 +65,26 @@ pub enum Command {
     /// The attempt's src/ is copied into a harness under target/kata-harness together
     /// with the hidden tests and the kata's own dependencies (the attempt's Cargo.toml and
     /// build script are ignored). Every test runs in a process of its own with a time limit.
+    /// Grade review tests: your tests file, run against the reference solution and every
+    /// mutant (a buggy variant) of the kata, scored by the mutants it catches.
+    ///
+    /// Every test must pass on the reference (one that does not is a false alarm and counts
+    /// for nothing); a mutant is caught when a test that passed on the reference fails on
+    /// it. The report names each mutant caught and missed by the rule it breaks.
+    Review {
+        /// The kata: its name (event-emitter), number (1) or folder (01-event-emitter).
+        kata: String,
+        /// The tests file, or a crate folder holding tests/review.rs
+        /// [default: katas/<NN-name>/tests/review.rs].
+        #[arg(long, value_name = "DIR|FILE")]
+        path: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Per-test time limit in seconds [default: the kata's].
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+        time_limit: Option<u64>,
+    },
     Grade {
         /// The kata: its name (event-emitter), number (1) or folder (01-event-emitter).
         kata: String,
@@ -235,6 +257,10 @@ pub enum InterviewCommand {
         /// Which hints the README shows.
         #[arg(long, value_enum, default_value_t = crate::interview::HintLevel::None)]
         hints: crate::interview::HintLevel,
+        /// A review round: the bundle holds the reference implementation and a tests file
+        /// to write (tests/review.rs); grading runs those tests against the kata's mutants.
+        #[arg(long)]
+        review: bool,
     },
     /// Grade a bundle with the hidden tests and add the result to the session's history.
     Grade {

@@ -456,7 +456,9 @@ pub const RUSTC_WRAPPER_ENV: &str = "KATA_CONFINED_RUSTC";
 /// set): a compilation of an attempt's own crate (a slot's `src/lib.rs`) is confined with
 /// Landlock to reading the toolchain, the system, the slot's sources and the harness's
 /// build folder, so `include_str!`, `include_bytes!`, `include!` or `#[path]` of any other
-/// file fails however its path was spelled. Every other crate compiles unconfined.
+/// file fails however its path was spelled. The test crate of a review package (the
+/// candidate's tests, `tests/review.rs`) is confined the same way to its `tests/` folder.
+/// Every other crate compiles unconfined.
 pub fn rustc_wrapper(harness: &Path, args: &[std::ffi::OsString]) -> ! {
     let Some((rustc, rest)) = args.split_first() else {
         eprintln!("checker: the compiler wrapper needs the compiler's path");
@@ -476,10 +478,24 @@ pub fn rustc_wrapper(harness: &Path, args: &[std::ffi::OsString]) -> ! {
         .filter(|root| root.starts_with(&slots))
         .and_then(Path::parent)
         .map(Path::to_owned);
-    let is_attempt_lib = !rest.iter().any(|a| a == "--test") && slot_src.is_some();
+    let is_test = rest.iter().any(|a| a == "--test");
+    // A review package's test crate is the candidate's own code too: it may read its
+    // `tests/` folder (the entry and the candidate's file), never the variant's `src/`.
+    let review_tests = rest
+        .iter()
+        .find(|a| a.as_bytes().ends_with(crate::review::ENTRY.as_bytes()))
+        .and_then(|a| cwd.join(a).canonicalize().ok())
+        .filter(|root| is_test && root.starts_with(&slots))
+        .and_then(|root| root.parent().map(Path::to_owned));
+    let confined = if is_test { review_tests } else { slot_src };
     let mut command = Command::new(rustc);
     command.args(rest);
-    if is_attempt_lib && let Some(src) = slot_src {
+    if let Some(src) = confined {
+        // The linker (a review package's test binary is linked) writes its temporary files
+        // in TMPDIR: a folder of the harness's target, where the ruleset allows writes.
+        let temporary = harness.join("target").join("tmp");
+        let _ = std::fs::create_dir_all(&temporary);
+        command.env("TMPDIR", temporary);
         match rustc_ruleset(harness, &src, rustc) {
             Ok(Some(fd)) => {
                 let fd = fd.into_raw_fd();

@@ -57,6 +57,10 @@ pub struct Record {
     pub bundle: PathBuf,
     /// Every grading, oldest first.
     pub gradings: Vec<Grading>,
+    /// A review round (`interview new --review`): the gradings of the candidate's tests by
+    /// the mutants they catch, oldest first (`gradings` stays empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Vec<crate::review::ReviewGrading>>,
 }
 
 /// One grading of a session's bundle.
@@ -74,17 +78,17 @@ pub struct Grading {
     pub report: KataReport,
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
-fn timestamp(seconds: u64) -> String {
+pub(crate) fn timestamp(seconds: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds)).to_string()
 }
 
-fn minutes(seconds: u64) -> String {
+pub(crate) fn minutes(seconds: u64) -> String {
     format!("{} min {:02} s", seconds / 60, seconds % 60)
 }
 
@@ -137,7 +141,9 @@ fn load(records: &Path, dir: &Path) -> Result<Record> {
     Ok(record)
 }
 
-/// `cargo kata interview new`: writes the bundle and the record.
+/// `cargo kata interview new`: writes the bundle and the record (`review`: a review
+/// round, whose bundle holds the reference and a tests file to write).
+#[expect(clippy::too_many_arguments, reason = "the command's options, one each")]
 pub fn new(
     root: &Path,
     records: &Path,
@@ -145,6 +151,7 @@ pub fn new(
     candidate: &str,
     limit: u64,
     hints: HintLevel,
+    review: bool,
     out: &Path,
 ) -> Result<Record> {
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
@@ -157,8 +164,20 @@ pub fn new(
         bail!("the candidate's name is empty");
     }
     let skeleton = kata.skeleton_dir(root);
-    for (relative, contents) in read_sources(&skeleton)? {
+    // A review round gives the reference implementation, whose tests the candidate writes.
+    let code = if review {
+        kata.solution_dir(root)
+    } else {
+        skeleton.clone()
+    };
+    for (relative, contents) in read_sources(&code)? {
         write_if_changed(&out.join(relative), &bundle_text(kata, contents))?;
+    }
+    if review {
+        write_if_changed(
+            &out.join(crate::review::TESTS_FILE),
+            crate::review::template(kata).as_bytes(),
+        )?;
     }
     let examples = skeleton.join("tests").join("examples.rs");
     let examples = if examples.is_file() {
@@ -179,7 +198,16 @@ pub fn new(
     let chapter = chapter(root, kata)?;
     write_if_changed(
         &out.join("README.md"),
-        readme(kata, &chapter, examples.as_deref(), candidate, limit, hints).as_bytes(),
+        readme(
+            kata,
+            &chapter,
+            examples.as_deref(),
+            candidate,
+            limit,
+            hints,
+            review,
+        )
+        .as_bytes(),
     )?;
 
     let started = now();
@@ -202,6 +230,7 @@ pub fn new(
         hints,
         bundle: out.canonicalize()?,
         gradings: Vec::new(),
+        review: review.then(Vec::new),
     };
     write_if_changed(&out.join(SESSION_FILE), record.id.as_bytes())?;
     save(records, &record)?;
@@ -346,7 +375,7 @@ fn chapter(root: &Path, kata: &Kata) -> Result<String> {
 }
 
 /// The `## ` sections of a chapter, as (title, body).
-fn sections(chapter: &str) -> Vec<(String, String)> {
+pub(crate) fn sections(chapter: &str) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
     for line in chapter.lines() {
         if let Some(title) = line.strip_prefix("## ") {
@@ -386,13 +415,20 @@ fn readme(
     candidate: &str,
     limit: u64,
     hints: HintLevel,
+    review: bool,
 ) -> String {
+    let task = if review {
+        crate::review::BUNDLE_TASK
+    } else {
+        "Write your code in `src/lib.rs` (every `// TODO:` marks a place). `cargo test` runs the example \
+         tests in `tests/examples.rs`; the interviewer grades the kata with further tests, stage by stage."
+    };
     let mut out = format!(
-        "# Interview kata {:02} · {}\n\nCandidate: {candidate} · Time limit: {limit} minutes, counted by the \
-         interviewer from when this folder was made.\n\nWrite your code in `src/lib.rs` (every `// TODO:` marks \
-         a place). `cargo test` runs the example tests in `tests/examples.rs`; the interviewer grades the \
-         kata with further tests, stage by stage.\n",
-        kata.number, kata.title
+        "# Interview kata {:02} · {}{}\n\nCandidate: {candidate} · Time limit: {limit} minutes, counted by the \
+         interviewer from when this folder was made.\n\n{task}\n",
+        kata.number,
+        kata.title,
+        if review { " (review round)" } else { "" }
     );
     for (title, body) in sections(chapter) {
         if title == "Hints" {
@@ -453,6 +489,11 @@ pub fn grade(
 ) -> Result<(Record, String)> {
     let mut record = load(records, dir)?;
     let kata = manifest.find(&record.kata)?;
+    if record.review.is_some() {
+        let summary = crate::review::interview_grade(root, manifest, kata, &mut record, dir)?;
+        save(records, &record)?;
+        return Ok((record, summary));
+    }
     let spec = SlotSpec {
         kata,
         variant: "interview".into(),
@@ -525,14 +566,25 @@ pub fn report(
 ) -> Result<String> {
     let record = load(records, dir)?;
     let kata = manifest.find(&record.kata)?;
+    let chapter = chapter(root, kata)?;
+    let (markdown, scores): (String, Vec<f64>) = match &record.review {
+        Some(gradings) => (
+            crate::review::markdown(&record, kata, &chapter),
+            gradings.iter().map(|g| g.report.score).collect(),
+        ),
+        None => (
+            markdown(&record, kata, &chapter),
+            record.gradings.iter().map(|g| g.report.score).collect(),
+        ),
+    };
     match format {
         ReportFormat::Json => Ok(serde_json::to_string_pretty(&record)?),
-        ReportFormat::Md => Ok(markdown(&record, kata, &chapter(root, kata)?)),
-        ReportFormat::Html => Ok(html(&record, kata, &chapter(root, kata)?)),
+        ReportFormat::Md => Ok(markdown),
+        ReportFormat::Html => Ok(html(&record, kata, &markdown, &scores)),
     }
 }
 
-fn escape_cell(text: &str) -> String {
+pub(crate) fn escape_cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
@@ -662,9 +714,8 @@ fn markdown(record: &Record, kata: &Kata, chapter: &str) -> String {
 }
 
 /// A small inline SVG line chart of the score over the gradings.
-fn chart(record: &Record) -> String {
+fn chart(scores: &[f64]) -> String {
     let (width, height, pad) = (480.0_f64, 140.0_f64, 24.0_f64);
-    let scores: Vec<f64> = record.gradings.iter().map(|g| g.report.score).collect();
     let mut svg = format!(
         "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" \
          aria-label=\"score over the graded runs\"><rect x=\"{pad}\" y=\"{pad}\" width=\"{}\" height=\"{}\" \
@@ -705,14 +756,14 @@ fn chart(record: &Record) -> String {
     svg
 }
 
-/// The report as one self-contained HTML page that prints well.
-fn html(record: &Record, kata: &Kata, chapter: &str) -> String {
-    let markdown = markdown(record, kata, chapter);
+/// The report (`markdown`) as one self-contained HTML page that prints well, with a chart
+/// of the `scores`.
+fn html(record: &Record, kata: &Kata, markdown: &str, scores: &[f64]) -> String {
     let mut body = String::new();
-    let parser = pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
     pulldown_cmark::html::push_html(&mut body, parser);
     // The chart goes right after the summary table.
-    let chart = format!("<h2>Score over the session</h2>\n{}\n", chart(record));
+    let chart = format!("<h2>Score over the session</h2>\n{}\n", chart(scores));
     let body = match body.find("<h2>") {
         Some(at) => format!("{}{chart}{}", &body[..at], &body[at..]),
         None => format!("{body}{chart}"),

@@ -11,6 +11,7 @@
 //! - `grade`: build once, run every test on every core, score per stage.
 //! - `report`: the human report and the JSON (exercism v3 fields plus ours).
 //! - `mutants`, `verify` and `cache`: the self-check, and its verdicts kept by content.
+//! - `review`: review grading — the learner's tests, scored by the mutants they catch.
 //! - `interview`: candidate bundles, the interviewer's records, reports.
 //! - `progress`, `study`, `watch`: self-study — the progress file, hints, status,
 //!   solutions, reset, and the watch loop.
@@ -34,6 +35,7 @@ mod manifest;
 mod mutants;
 mod progress;
 mod report;
+mod review;
 mod runner;
 mod study;
 mod verify;
@@ -127,6 +129,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Review {
+            kata,
+            path,
+            format,
+            time_limit,
+        }) => {
+            let kata = manifest.find(&kata)?;
+            let file = match path {
+                Some(path) => review::tests_file(
+                    &std::path::absolute(&path)
+                        .with_context(|| format!("bad path {}", path.display()))?,
+                ),
+                None => kata.skeleton_dir(&root).join(review::TESTS_FILE),
+            };
+            let tests = review::read_tests(kata, &file)?;
+            let label = verify::relative(&root, &file);
+            let harness = Harness::open(&root)?;
+            eprintln!("Reviewing {} ({label})…", kata.id);
+            let options = review::Options { time_limit };
+            let report = review::grade(&root, &harness, &manifest, kata, &tests, &label, options)?;
+            match format {
+                Format::Human => anstream::print!("{}", report.render()),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Interview { action, records }) => {
             let records = records.unwrap_or_else(|| root.join("interviews"));
             match action {
@@ -136,10 +164,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     minutes,
                     out,
                     hints,
+                    review,
                 } => {
                     let kata = manifest.find(&kata)?;
-                    let record =
-                        interview::new(&root, &records, kata, &candidate, minutes, hints, &out)?;
+                    let record = interview::new(
+                        &root, &records, kata, &candidate, minutes, hints, review, &out,
+                    )?;
                     println!(
                         "Bundle for {} written to {} (session {}, {minutes} min from now).\n\
                          Give the candidate that folder; grade it with `cargo kata interview grade {}`.",

@@ -26,6 +26,9 @@ pub struct Mutant {
     pub origin: String,
     /// The bug, in one sentence.
     pub description: String,
+    /// What catching it is worth in a review grading (`cargo kata review`); default 1.
+    #[serde(default = "Mutant::default_weight")]
+    pub weight: f64,
     /// The edits that make it.
     #[serde(rename = "edit")]
     pub edits: Vec<Edit>,
@@ -57,6 +60,10 @@ pub fn load(solution_dir: &Path) -> Result<Vec<Mutant>> {
 }
 
 impl Mutant {
+    fn default_weight() -> f64 {
+        1.0
+    }
+
     /// The solution's sources with this mutant's edits applied.
     ///
     /// # Errors
@@ -106,6 +113,7 @@ mod tests {
             name: "m".into(),
             origin: "plausible".into(),
             description: String::new(),
+            weight: 1.0,
             edits: vec![Edit {
                 file: "src/lib.rs".into(),
                 find: find.into(),

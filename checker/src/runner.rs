@@ -141,6 +141,22 @@ pub fn run_test(
     scratch: &Path,
     stop: Option<&Stop>,
 ) -> Result<Run> {
+    let args = ["--exact", name, "--nocapture", "--test-threads=1", "-q"];
+    run_confined(exe, &args, name, limit, limits, scratch, stop)
+}
+
+/// Runs the test binary `exe` with `args` exactly as [`run_test`] runs one test (same
+/// confinement, limits and proof channel); `name` is the test whose thread's panic the
+/// message reports. The review grading lists a binary's tests this way (`--list`).
+pub fn run_confined(
+    exe: &Path,
+    args: &[&str],
+    name: &str,
+    limit: Duration,
+    limits: &Limits,
+    scratch: &Path,
+    stop: Option<&Stop>,
+) -> Result<Run> {
     let secret = new_secret()?;
     let (secret_read, secret_write) = pipe()?;
     let (proof_read, proof_write) = pipe()?;
@@ -165,7 +181,7 @@ pub fn run_test(
     };
     let mut command = Command::new(exe);
     command
-        .args(["--exact", name, "--nocapture", "--test-threads=1", "-q"])
+        .args(args)
         .current_dir(scratch)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

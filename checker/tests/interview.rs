@@ -688,3 +688,141 @@ fn kept_target(name: &str) -> PathBuf {
         .join("interview-targets")
         .join(name)
 }
+
+/// A review round end to end: the bundle holds the reference and a tests file to write;
+/// `cargo test` runs the candidate's tests against it; grading scores an empty file 0 and
+/// then the mutants caught, with the false alarm named; the report shows mutants, false
+/// alarms and history in every format.
+#[test]
+fn a_review_round_grades_the_candidates_tests_by_the_mutants_they_catch() {
+    let scratch = scratch("review");
+    let (dir, records) = (scratch.join("bundle"), scratch.join("records"));
+    let (d, r) = (dir.to_str().unwrap(), records.to_str().unwrap());
+    let made = ok(&[
+        "interview",
+        "new",
+        "event-emitter",
+        "--candidate",
+        "Grace Hopper",
+        "--minutes",
+        "30",
+        "--review",
+        "--out",
+        d,
+        "--records",
+        r,
+    ]);
+    assert!(made.contains("Grace Hopper"), "{made}");
+    let reference =
+        std::fs::read_to_string(repository().join("solutions/01-event-emitter/src/lib.rs"))
+            .unwrap();
+    let given = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    assert!(
+        !given.contains("todo!()") && given.lines().count() + 5 > reference.lines().count(),
+        "a review bundle holds the reference implementation"
+    );
+    assert!(!dir.join("mutants.toml").exists());
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(
+        readme.contains("review round") && readme.contains("tests/review.rs"),
+        "{readme}"
+    );
+    let template = std::fs::read_to_string(dir.join("tests/review.rs")).unwrap();
+    assert!(template.contains("use event_emitter::*;"), "{template}");
+
+    let first = ok(&["interview", "grade", d, "--records", r]);
+    assert!(
+        first.contains("holds no test") && first.contains("Score 0%"),
+        "{first}"
+    );
+
+    let tests = format!(
+        "{template}\n\
+         #[test]\n\
+         fn removing_one_events_listeners_keeps_the_others() {{\n\
+             let emitter: EventEmitter<&str, ()> = EventEmitter::new();\n\
+             emitter.on(\"a\", |_| {{}});\n\
+             emitter.on(\"b\", |_| {{}});\n\
+             emitter.remove_all_listeners(Some(&\"a\"));\n\
+             assert_eq!(emitter.listener_count(&\"b\"), 1);\n\
+         }}\n\
+         \n\
+         #[test]\n\
+         fn newest_listener_runs_first() {{\n\
+             assert!(false, \"a wrong expectation: listeners run in registration order\");\n\
+         }}\n"
+    );
+    std::fs::write(dir.join("tests/review.rs"), tests).unwrap();
+    // The candidate's own loop: the tests run against the bundled implementation.
+    let output = Command::new(env!("CARGO"))
+        .current_dir(&dir)
+        .args(["test", "--offline", "--quiet", "--test", "review"])
+        .env("CARGO_TARGET_DIR", scratch.join("target"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("1 passed; 1 failed"),
+        "cargo test in the review bundle:\n{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let second = ok(&["interview", "grade", d, "--records", r]);
+    assert!(
+        second.contains("false alarm")
+            && second.contains("newest_listener_runs_first")
+            && second.contains("Mutants caught: 1 of")
+            && !second.contains("LATE"),
+        "{second}"
+    );
+
+    let md = ok(&["interview", "report", d, "--records", r]);
+    assert!(
+        md.contains("# Review interview report: Grace Hopper"),
+        "{md}"
+    );
+    assert!(md.contains("| False alarms | 1 of 2 tests |"), "{md}");
+    assert!(
+        md.contains("remove_all_listeners(Some(event)) clears every event.")
+            && md.contains("✓ `removing_one_events_listeners_keeps_the_others` (failed)"),
+        "mutants by their rule and the test that caught them: {md}"
+    );
+    assert!(md.contains("**false alarm** (failed)"), "{md}");
+    assert!(
+        md.contains("| 1 |") && md.contains("| 2 |"),
+        "the history: {md}"
+    );
+    assert!(md.contains("## What a good suite checks"), "{md}");
+
+    let html_file = scratch.join("report.html");
+    ok(&[
+        "interview",
+        "report",
+        d,
+        "--records",
+        r,
+        "--format",
+        "html",
+        "--out",
+        html_file.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&html_file).unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.contains("<svg"));
+    assert!(html.contains("false alarm"));
+
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "interview",
+        "report",
+        d,
+        "--records",
+        r,
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["gradings"].as_array().unwrap().len(), 0);
+    assert_eq!(json["review"][0]["report"]["status"], "error");
+    assert_eq!(json["review"][1]["report"]["false_alarms"], 1);
+    assert_eq!(json["review"][1]["report"]["caught"], 1);
+}
