@@ -18,7 +18,33 @@ use serde_json::Value;
 
 mod common;
 
+use common::memory::{Inputs, Memory};
 use common::{checker, repository};
+
+/// Everything a review test's verdict depends on: this file, what every grading depends
+/// on (`Inputs::for_grading`), and each kata's skeleton, reference, mutants and hidden
+/// tests. Passing tests are remembered by it (`common/memory.rs`): a warm `cargo test`
+/// with none of it changed does not grade again.
+fn inputs(katas: &[&str]) -> Inputs {
+    let root = repository();
+    let mut inputs = Inputs::for_grading(&[("review.rs", include_str!("review.rs"))]);
+    for dir in katas {
+        inputs.tree(&format!("skeleton:{dir}"), &root.join("katas").join(dir));
+        inputs.tree(
+            &format!("solution:{dir}"),
+            &root.join("solutions").join(dir),
+        );
+        inputs.tree(
+            &format!("hidden:{dir}"),
+            &root.join("checker/hidden").join(dir),
+        );
+    }
+    inputs.insert(
+        "env:KATA_REVIEW_KATAS",
+        std::env::var("KATA_REVIEW_KATAS").unwrap_or_default(),
+    );
+    inputs
+}
 
 /// Writes `text` as a review tests file named `name` and returns its path.
 fn tests_file(name: &str, text: &str) -> PathBuf {
@@ -141,182 +167,186 @@ mod nested {
 /// tests catch some mutants and the score says so.
 #[test]
 fn tricks_score_nothing_and_honest_tests_score_what_they_catch() {
-    let file = tests_file("hostile", HOSTILE);
-    let started = Instant::now();
-    let report = review("event-emitter", &file, &["--time-limit", "3"]);
-    eprintln!("hostile review graded in {:.1?}", started.elapsed());
-    assert_eq!(report["status"], "fail", "{report:#}");
-    let names: Vec<&str> = report["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert!(
-        !names.contains(&"ignored_and_failing"),
-        "ignored tests are not graded: {names:?}"
-    );
-    assert!(names.contains(&"nested::a_test_in_a_module_counts_too"));
-
-    let alarms = [
-        ("always_fails", "failed", "fails on every implementation"),
-        (
-            "exits_before_asserting_anything",
-            "failed",
-            "exited with status 0",
-        ),
-        (
-            "proves_through_kata_support_then_exits",
-            "failed",
-            "exited with status 0",
-        ),
-        ("aborts_on_every_variant", "crashed", "SIGABRT"),
-    ];
-    for (name, outcome, reason) in alarms {
-        let t = test(&report, name);
-        assert_eq!(t["counts"], false, "{name} is a false alarm: {t:#}");
-        assert_eq!(t["reference"], outcome, "{name}: {t:#}");
-        let message = t["message"].as_str().unwrap_or_default();
-        assert!(message.contains(reason), "{name}: {message:?}");
-        assert!(t["caught"].as_array().unwrap().is_empty());
-    }
-    let reader = test(&report, "reads_the_code_under_test");
-    if report["filesystem_confined"] == true {
-        assert_eq!(reader["counts"], false, "{reader:#}");
-        assert!(
-            reader["message"]
-                .as_str()
-                .unwrap()
-                .contains("Permission denied"),
-            "{reader:#}"
-        );
-    } else {
-        eprintln!(
-            "note: the filesystem is not confined here; the source reader was graded as {reader:#}"
-        );
-    }
-    let sleeper = test(&report, "sleeps_near_the_time_limit");
-    assert_eq!(sleeper["counts"], true, "{sleeper:#}");
-    assert_eq!(
-        sleeper["slow"], true,
-        "1.7 s of a 3 s limit is slow: {sleeper:#}"
-    );
-    assert!(
-        sleeper["caught"].as_array().unwrap().is_empty(),
-        "a test that only sleeps catches nothing: {sleeper:#}"
-    );
-    assert_eq!(
-        report["false_alarms"],
-        if report["filesystem_confined"] == true {
-            5
-        } else {
-            4
-        }
-    );
-
-    // The honest tests catch what they catch, and nothing else does.
-    let honest = [
-        "removing_one_events_listeners_keeps_the_others",
-        "try_emit_without_a_listener_is_an_error",
-        "nested::a_test_in_a_module_counts_too",
-    ];
-    let mutants = report["mutants"].as_array().unwrap();
-    let caught: Vec<&Value> = mutants.iter().filter(|m| m["caught"] == true).collect();
-    for mutant in &caught {
-        let by = mutant["caught_by"].as_str().unwrap();
-        assert!(honest.contains(&by), "{mutant:#}");
-        assert_eq!(mutant["how"], "failed", "{mutant:#}");
-    }
-    for name in [
-        "remove-all-ignores-the-event",
-        "try-emit-swallows-unhandled",
-    ] {
-        let mutant = mutants.iter().find(|m| m["name"] == name).unwrap();
-        assert_eq!(mutant["caught"], true, "{mutant:#}");
-    }
-    let score = report["score"].as_f64().unwrap();
-    let weight = |m: &&Value| m["weight"].as_f64().unwrap();
-    let expected = 100.0 * caught.iter().map(weight).sum::<f64>()
-        / mutants
+    Memory::default().run_unless_passed("tricks_score_nothing_and_honest_tests_score_what_they_catch", &inputs(&["01-event-emitter"]), || {
+        let file = tests_file("hostile", HOSTILE);
+        let started = Instant::now();
+        let report = review("event-emitter", &file, &["--time-limit", "3"]);
+        eprintln!("hostile review graded in {:.1?}", started.elapsed());
+        assert_eq!(report["status"], "fail", "{report:#}");
+        let names: Vec<&str> = report["tests"]
+            .as_array()
+            .unwrap()
             .iter()
-            .map(|m| m["weight"].as_f64().unwrap())
-            .sum::<f64>();
-    assert!(
-        mutants.iter().any(|m| m["weight"] == 2.0),
-        "kata 01's seed bugs count double"
-    );
-    assert!(
-        score > 0.0 && score < 100.0 && (score - expected).abs() < 0.1,
-        "score {score}, expected {expected}"
-    );
-    // Each missed mutant is named by the rule it breaks, never by its code.
-    let missed: Vec<&Value> = mutants.iter().filter(|m| m["caught"] == false).collect();
-    assert!(!missed.is_empty());
-    for mutant in missed {
-        assert!(mutant["description"].as_str().unwrap().len() > 20);
-    }
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            !names.contains(&"ignored_and_failing"),
+            "ignored tests are not graded: {names:?}"
+        );
+        assert!(names.contains(&"nested::a_test_in_a_module_counts_too"));
+
+        let alarms = [
+            ("always_fails", "failed", "fails on every implementation"),
+            (
+                "exits_before_asserting_anything",
+                "failed",
+                "exited with status 0",
+            ),
+            (
+                "proves_through_kata_support_then_exits",
+                "failed",
+                "exited with status 0",
+            ),
+            ("aborts_on_every_variant", "crashed", "SIGABRT"),
+        ];
+        for (name, outcome, reason) in alarms {
+            let t = test(&report, name);
+            assert_eq!(t["counts"], false, "{name} is a false alarm: {t:#}");
+            assert_eq!(t["reference"], outcome, "{name}: {t:#}");
+            let message = t["message"].as_str().unwrap_or_default();
+            assert!(message.contains(reason), "{name}: {message:?}");
+            assert!(t["caught"].as_array().unwrap().is_empty());
+        }
+        let reader = test(&report, "reads_the_code_under_test");
+        if report["filesystem_confined"] == true {
+            assert_eq!(reader["counts"], false, "{reader:#}");
+            assert!(
+                reader["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Permission denied"),
+                "{reader:#}"
+            );
+        } else {
+            eprintln!(
+                "note: the filesystem is not confined here; the source reader was graded as {reader:#}"
+            );
+        }
+        let sleeper = test(&report, "sleeps_near_the_time_limit");
+        assert_eq!(sleeper["counts"], true, "{sleeper:#}");
+        assert_eq!(
+            sleeper["slow"], true,
+            "1.7 s of a 3 s limit is slow: {sleeper:#}"
+        );
+        assert!(
+            sleeper["caught"].as_array().unwrap().is_empty(),
+            "a test that only sleeps catches nothing: {sleeper:#}"
+        );
+        assert_eq!(
+            report["false_alarms"],
+            if report["filesystem_confined"] == true {
+                5
+            } else {
+                4
+            }
+        );
+
+        // The honest tests catch what they catch, and nothing else does.
+        let honest = [
+            "removing_one_events_listeners_keeps_the_others",
+            "try_emit_without_a_listener_is_an_error",
+            "nested::a_test_in_a_module_counts_too",
+        ];
+        let mutants = report["mutants"].as_array().unwrap();
+        let caught: Vec<&Value> = mutants.iter().filter(|m| m["caught"] == true).collect();
+        for mutant in &caught {
+            let by = mutant["caught_by"].as_str().unwrap();
+            assert!(honest.contains(&by), "{mutant:#}");
+            assert_eq!(mutant["how"], "failed", "{mutant:#}");
+        }
+        for name in [
+            "remove-all-ignores-the-event",
+            "try-emit-swallows-unhandled",
+        ] {
+            let mutant = mutants.iter().find(|m| m["name"] == name).unwrap();
+            assert_eq!(mutant["caught"], true, "{mutant:#}");
+        }
+        let score = report["score"].as_f64().unwrap();
+        let weight = |m: &&Value| m["weight"].as_f64().unwrap();
+        let expected = 100.0 * caught.iter().map(weight).sum::<f64>()
+            / mutants
+                .iter()
+                .map(|m| m["weight"].as_f64().unwrap())
+                .sum::<f64>();
+        assert!(
+            mutants.iter().any(|m| m["weight"] == 2.0),
+            "kata 01's seed bugs count double"
+        );
+        assert!(
+            score > 0.0 && score < 100.0 && (score - expected).abs() < 0.1,
+            "score {score}, expected {expected}"
+        );
+        // Each missed mutant is named by the rule it breaks, never by its code.
+        let missed: Vec<&Value> = mutants.iter().filter(|m| m["caught"] == false).collect();
+        assert!(!missed.is_empty());
+        for mutant in missed {
+            assert!(mutant["description"].as_str().unwrap().len() > 20);
+        }
+    });
 }
 
 /// No file, a file that does not compile, one that reads the code at compile time, and an
 /// empty one.
 #[test]
 fn bad_review_files_get_a_clear_verdict() {
-    let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review/none.rs");
-    let output = checker(&[
-        "review",
-        "event-emitter",
-        "--path",
-        missing.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("there is no review tests file") && stderr.contains("use event_emitter::"),
-        "{stderr}"
-    );
-
-    let broken = tests_file(
-        "broken",
-        "#[test]\nfn typo() {\n    let count: u32 = \"three\";\n}\n",
-    );
-    let report = review("event-emitter", &broken, &[]);
-    assert_eq!(report["status"], "error");
-    assert_eq!(report["score"], 0.0);
-    let message = report["message"].as_str().unwrap();
-    assert!(
-        message.contains("mismatched types") && message.contains("review/broken.rs:3:"),
-        "the compiler's error, in the candidate's path: {message}"
-    );
-    assert!(!message.contains("kata-harness"), "{message}");
-
-    let peeking = tests_file(
-        "peeking",
-        "const CODE: &str = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/lib.rs\"));\n\
-         #[test]\nfn the_code_is_the_reference() {\n    assert!(CODE.contains(\"fn emit\"));\n}\n",
-    );
-    let report = review("event-emitter", &peeking, &[]);
-    if report["filesystem_confined"] == true {
-        assert_eq!(report["status"], "error", "{report:#}");
+    Memory::default().run_unless_passed("bad_review_files_get_a_clear_verdict", &inputs(&["01-event-emitter"]), || {
+        let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review/none.rs");
+        let output = checker(&[
+            "review",
+            "event-emitter",
+            "--path",
+            missing.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            report["message"].as_str().unwrap().contains("refused"),
+            stderr.contains("there is no review tests file") && stderr.contains("use event_emitter::"),
+            "{stderr}"
+        );
+
+        let broken = tests_file(
+            "broken",
+            "#[test]\nfn typo() {\n    let count: u32 = \"three\";\n}\n",
+        );
+        let report = review("event-emitter", &broken, &[]);
+        assert_eq!(report["status"], "error");
+        assert_eq!(report["score"], 0.0);
+        let message = report["message"].as_str().unwrap();
+        assert!(
+            message.contains("mismatched types") && message.contains("review/broken.rs:3:"),
+            "the compiler's error, in the candidate's path: {message}"
+        );
+        assert!(!message.contains("kata-harness"), "{message}");
+
+        let peeking = tests_file(
+            "peeking",
+            "const CODE: &str = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/lib.rs\"));\n\
+             #[test]\nfn the_code_is_the_reference() {\n    assert!(CODE.contains(\"fn emit\"));\n}\n",
+        );
+        let report = review("event-emitter", &peeking, &[]);
+        if report["filesystem_confined"] == true {
+            assert_eq!(report["status"], "error", "{report:#}");
+            assert!(
+                report["message"].as_str().unwrap().contains("refused"),
+                "{report:#}"
+            );
+            assert_eq!(report["score"], 0.0);
+        } else {
+            eprintln!("note: the build is not confined here; the compile-time reader was not refused");
+        }
+
+        let empty = tests_file("empty", "");
+        let report = review("event-emitter", &empty, &[]);
+        assert_eq!(report["status"], "error");
+        assert_eq!(report["score"], 0.0);
+        assert!(
+            report["message"]
+                .as_str()
+                .unwrap()
+                .contains("holds no test"),
             "{report:#}"
         );
-        assert_eq!(report["score"], 0.0);
-    } else {
-        eprintln!("note: the build is not confined here; the compile-time reader was not refused");
-    }
-
-    let empty = tests_file("empty", "");
-    let report = review("event-emitter", &empty, &[]);
-    assert_eq!(report["status"], "error");
-    assert_eq!(report["score"], 0.0);
-    assert!(
-        report["message"]
-            .as_str()
-            .unwrap()
-            .contains("holds no test"),
-        "{report:#}"
-    );
+    });
 }
 
 /// A kata's hidden tests as one review file: each stage (and the shared fixtures) an inline
@@ -374,37 +404,39 @@ fn review_katas() -> Vec<String> {
 /// false alarm; the example tests catch what they honestly catch (printed).
 #[test]
 fn the_hidden_tests_as_review_tests_catch_every_mutant() {
-    let mut figures = Vec::new();
-    for dir in review_katas() {
-        let kata = dir
-            .split_once('-')
-            .unwrap()
-            .0
-            .trim_start_matches('0')
-            .to_owned();
-        let started = Instant::now();
-        let file = tests_file(&format!("hidden-{dir}"), &hidden_as_review(&dir));
-        let report = review(&kata, &file, &[]);
-        let seconds = started.elapsed().as_secs_f64();
-        assert_eq!(report["false_alarms"], 0, "{dir}: {report:#}");
-        assert_eq!(report["score"], 100.0, "{dir}: {report:#}");
-        assert_eq!(report["status"], "pass", "{dir}");
+    Memory::default().run_unless_passed("the_hidden_tests_as_review_tests_catch_every_mutant", &inputs(&review_katas().iter().map(String::as_str).collect::<Vec<_>>()), || {
+        let mut figures = Vec::new();
+        for dir in review_katas() {
+            let kata = dir
+                .split_once('-')
+                .unwrap()
+                .0
+                .trim_start_matches('0')
+                .to_owned();
+            let started = Instant::now();
+            let file = tests_file(&format!("hidden-{dir}"), &hidden_as_review(&dir));
+            let report = review(&kata, &file, &[]);
+            let seconds = started.elapsed().as_secs_f64();
+            assert_eq!(report["false_alarms"], 0, "{dir}: {report:#}");
+            assert_eq!(report["score"], 100.0, "{dir}: {report:#}");
+            assert_eq!(report["status"], "pass", "{dir}");
 
-        let examples = repository()
-            .join("katas")
-            .join(&dir)
-            .join("tests/examples.rs");
-        let report = review(&kata, &examples, &[]);
-        assert_eq!(
-            report["false_alarms"], 0,
-            "{dir}: the examples pass on the reference: {report:#}"
-        );
-        figures.push(format!(
-            "{dir}: hidden tests as review 100% ({seconds:.0} s); examples as review {}% ({} of {} mutants)",
-            report["score"], report["caught"], report["total"]
-        ));
-    }
-    for line in &figures {
-        eprintln!("{line}");
-    }
+            let examples = repository()
+                .join("katas")
+                .join(&dir)
+                .join("tests/examples.rs");
+            let report = review(&kata, &examples, &[]);
+            assert_eq!(
+                report["false_alarms"], 0,
+                "{dir}: the examples pass on the reference: {report:#}"
+            );
+            figures.push(format!(
+                "{dir}: hidden tests as review 100% ({seconds:.0} s); examples as review {}% ({} of {} mutants)",
+                report["score"], report["caught"], report["total"]
+            ));
+        }
+        for line in &figures {
+            eprintln!("{line}");
+        }
+    });
 }

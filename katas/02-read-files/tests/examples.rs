@@ -25,9 +25,14 @@ async fn five_files_two_at_a_time() {
 
 #[tokio::test]
 async fn a_missing_file_is_reported_not_fatal() {
-    let contents = read_files_with_limit(["Cargo.toml", "no-such-file.txt"], 2)
+    let dir = std::env::temp_dir().join(format!("kata02-missing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let present = dir.join("present.txt");
+    std::fs::write(&present, "here").unwrap();
+    let contents = read_files_with_limit([present, dir.join("no-such-file.txt")], 2)
         .await
         .unwrap();
     assert!(contents[0].is_ok());
     assert!(contents[1].is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
