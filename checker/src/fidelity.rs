@@ -68,6 +68,46 @@ pub enum ExplainedKind {
 struct FidelityFile {
     #[serde(default)]
     explained: Vec<Explained>,
+    #[serde(default)]
+    second_pass: Option<SecondPass>,
+}
+
+/// A second cargo-mutants run over the mutants the first one missed, for a stage whose
+/// tests need other features (kata 01's loom stage is built only with `kata-loom`, and its
+/// other stages' threads cannot run under loom's types).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecondPass {
+    /// cargo's `--features` for the second run.
+    pub features: String,
+    /// Arguments to the test binaries (e.g. a filter naming the stage's module).
+    #[serde(default)]
+    pub test_args: Vec<String>,
+    /// Why the first run cannot run these tests.
+    pub why: String,
+}
+
+/// Reads the second pass of `solutions/<kata>/fidelity.toml`, if any.
+pub fn load_second_pass(solution_dir: &Path) -> Result<Option<SecondPass>> {
+    let path = solution_dir.join("fidelity.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let file: FidelityFile =
+                toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+            Ok(file.second_pass)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("failed to read {}", path.display())),
+    }
+}
+
+/// `^name$|^name$…`: exactly these mutants, for cargo-mutants' `--re`.
+fn exactly(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("^{}$", regex_escape(n)))
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// Reads `solutions/<kata>/fidelity.toml` (empty when the file does not exist).
@@ -442,13 +482,69 @@ pub fn run(root: &Path, katas: &[&Kata], options: &Options) -> Result<Vec<(Strin
         let started = Instant::now();
         if let Some(program) = &program {
             run_one(
-                program, root, &work, &package, &out_dir, &explained, options,
+                program,
+                root,
+                &work,
+                &package,
+                &out_dir,
+                &explained,
+                options,
+                &[],
+                &[],
             )?;
         }
-        let outcomes_path = out_dir.join("mutants.out").join("outcomes.json");
-        let text = std::fs::read_to_string(&outcomes_path)
-            .with_context(|| format!("failed to read {}", outcomes_path.display()))?;
-        let (_, mutants, _) = parse_outcomes(&text)?;
+        let read = |dir: &Path| -> Result<Vec<MutantOutcome>> {
+            let outcomes_path = dir.join("mutants.out").join("outcomes.json");
+            let text = std::fs::read_to_string(&outcomes_path)
+                .with_context(|| format!("failed to read {}", outcomes_path.display()))?;
+            Ok(parse_outcomes(&text)?.1)
+        };
+        let mut mutants = read(&out_dir)?;
+        if let Some(second) = load_second_pass(&solution)? {
+            let second_dir = out_dir.join("second-pass");
+            let missed: Vec<String> = mutants
+                .iter()
+                .filter(|m| m.summary == "MissedMutant")
+                .map(|m| m.name.clone())
+                .collect();
+            if let Some(program) = &program {
+                let _ = std::fs::remove_dir_all(&second_dir);
+                if !missed.is_empty() {
+                    eprintln!(
+                        "  second pass over {} missed mutant(s) with --features {} ({})…",
+                        missed.len(),
+                        second.features,
+                        second.why
+                    );
+                    run_one(
+                        program,
+                        root,
+                        &work,
+                        &package,
+                        &second_dir,
+                        &explained,
+                        options,
+                        &[
+                            "--features".into(),
+                            second.features.clone(),
+                            "--re".into(),
+                            exactly(&missed),
+                        ],
+                        &second.test_args,
+                    )?;
+                }
+            }
+            if second_dir.join("mutants.out").is_dir() {
+                for caught in read(&second_dir)?
+                    .into_iter()
+                    .filter(|m| m.summary == "CaughtMutant" || m.summary == "Timeout")
+                {
+                    if let Some(m) = mutants.iter_mut().find(|m| m.name == caught.name) {
+                        m.summary = caught.summary;
+                    }
+                }
+            }
+        }
         let tally = tally(&mutants, &explained);
         eprintln!(
             "  {} generated: {} caught, {} timeout, {} missed, {} explained, {} unviable ({:.0?})",
@@ -489,6 +585,7 @@ pub fn run(root: &Path, katas: &[&Kata], options: &Options) -> Result<Vec<(Strin
 }
 
 /// One cargo-mutants run over `package`, its outcomes under `out_dir`.
+#[allow(clippy::too_many_arguments)]
 fn run_one(
     program: &Path,
     root: &Path,
@@ -497,6 +594,8 @@ fn run_one(
     out_dir: &Path,
     explained: &[Explained],
     options: &Options,
+    extra: &[String],
+    test_args: &[String],
 ) -> Result<()> {
     let mut command = Command::new(program);
     command
@@ -517,6 +616,10 @@ fn run_one(
     }
     for e in explained.iter().filter(|e| e.kind == ExplainedKind::Given) {
         command.args(["--exclude-re", &e.exclude_pattern()]);
+    }
+    command.args(extra);
+    if !test_args.is_empty() {
+        command.arg("--").args(test_args);
     }
     let status = command
         .status()

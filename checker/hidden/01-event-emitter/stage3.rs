@@ -152,3 +152,20 @@ fn a_listener_may_use_the_emitter_while_another_thread_emits() {
         });
     });
 }
+
+#[test]
+fn the_thread_safe_try_emit_reports_an_event_nobody_listens_to() {
+    graded(|| {
+        check(|| {
+            let em = Emitter::new();
+            assert!(
+                em.try_emit("nobody", &1).is_err(),
+                "try_emit of an event with no listener is an error"
+            );
+            let (calls, listener) = counter();
+            em.on("e", listener);
+            assert!(em.try_emit("e", &1).is_ok());
+            assert_eq!(calls.load(Ordering::SeqCst), 1);
+        });
+    });
+}
