@@ -172,9 +172,11 @@ fn a_hanging_test_times_out_within_the_limit() {
         assert_eq!(test["status"], "error");
         assert!(test["message"].as_str().unwrap().contains("1 s"));
     }
-    // Generous: the build plus a handful of one-second limits on two cores.
+    // Only a bound against a runaway (a hang nobody killed never ends): the build of the
+    // attempt dominates, and took 130 s on two cores shared with other builds (load 15).
+    // That each hanging test stopped at its 1 s limit is asserted above, per test.
     assert!(
-        started.elapsed().as_secs() < 120,
+        started.elapsed().as_secs() < 600,
         "grading a hang took {:?}",
         started.elapsed()
     );
