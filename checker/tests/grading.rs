@@ -147,7 +147,7 @@ fn an_attempt_that_does_not_compile_shows_the_compiler_error() {
     );
     assert_eq!(
         outcomes(&report),
-        BTreeMap::from([("not-compiled".to_owned(), 30)])
+        BTreeMap::from([("not-compiled".to_owned(), 32)])
     );
 }
 
