@@ -663,8 +663,11 @@ fn run_suite() {
             "{}: the attempt's folder changed",
             fixture.name
         );
+        // A bound against a runaway only (a process nobody killed sleeps for days): the
+        // attempt's build dominates, and took 117 s for one fixture on two cores shared
+        // with two other test runs.
         assert!(
-            one.elapsed() < Duration::from_secs(90),
+            one.elapsed() < Duration::from_secs(300),
             "{} took {:?}",
             fixture.name,
             one.elapsed()
