@@ -219,6 +219,12 @@ pub enum Command {
     /// Self-check the workbook: every skeleton compiles and scores 0, every solution and
     /// alternative scores 100%, and every mutant is caught by at least one hidden test.
     ///
+    /// It also checks each kata's rule map (solutions/<kata>/rules.toml: the rules its
+    /// prompt states, each with a stage): every rule is broken by at least one mutant, every
+    /// mutant names the rule it breaks (`rule = "<id>"` in mutants.toml), and a test of
+    /// that rule's stage catches it — a mutant caught only by another stage's tests is a
+    /// problem. A mutant's tests of its rule's stage run first.
+    ///
     /// A sound kata's verdict is kept in target/kata-verify/, keyed by a hash of everything
     /// it depends on (its skeleton, solution, mutants, alternatives, hidden tests and
     /// manifest entry, the support crate, the root Cargo.toml and Cargo.lock, the checker
@@ -233,6 +239,10 @@ pub enum Command {
         /// Grade every kata, even those whose verdict is in the cache.
         #[arg(long)]
         no_cache: bool,
+        /// Read the solutions (sources, mutants, rules) from DIR/<kata folder>/ instead of
+        /// solutions/ (for the checker's own tests).
+        #[arg(long, value_name = "DIR", hide = true)]
+        solutions: Option<PathBuf>,
     },
 }
 
