@@ -223,13 +223,14 @@ pub enum Command {
     /// prompt states, each with a stage): every rule is broken by at least one mutant, every
     /// mutant names the rule it breaks (`rule = "<id>"` in mutants.toml), and a test of
     /// that rule's stage catches it — a mutant caught only by another stage's tests is a
-    /// problem. A mutant's tests of its rule's stage run first.
+    /// problem, and so is a kata without rules.toml.
     ///
     /// A sound kata's verdict is kept in target/kata-verify/, keyed by a hash of everything
-    /// it depends on (its skeleton, solution, mutants, alternatives, hidden tests and
+    /// it depends on (its skeleton, solution, mutants, rules, alternatives, hidden tests and
     /// manifest entry, the support crate, the root Cargo.toml and Cargo.lock, the checker
     /// and the toolchain); it is served again until one byte of those changes. A mutant's
-    /// tests stop at the first one that fails; the one that caught it last time runs first.
+    /// tests of its rule's stage run first, and stop at the first of them that fails (the
+    /// one that caught it last time runs first); when none does, all its tests run.
     Verify {
         /// Only these katas [default: all].
         katas: Vec<String>,

@@ -459,8 +459,8 @@ pub fn verify(
                 _ => check.tests_run += 1,
             }
         }
-        if let Role::Mutant(mutant, _) = &role {
-            match fastest_failure(&report) {
+        if let Role::Mutant(mutant, stage) = &role {
+            match fastest_failure(&report, *stage) {
                 Some(test) => catchers.insert(mutant.name.clone(), test),
                 None => catchers.remove(&mutant.name),
             };
@@ -523,14 +523,18 @@ impl KataCheck {
     }
 }
 
-/// The failing test of a report that took the least time.
-fn fastest_failure(report: &KataReport) -> Option<String> {
-    report
-        .tests
-        .iter()
-        .filter(|t| caught(t))
-        .min_by_key(|t| t.elapsed)
-        .map(|t| t.name.clone())
+/// The failing test of a report that took the least time: of `stage` (0-based) when one of
+/// its tests failed, else of any stage.
+fn fastest_failure(report: &KataReport, stage: Option<usize>) -> Option<String> {
+    let fastest = |of_stage: bool| {
+        report
+            .tests
+            .iter()
+            .filter(|t| caught(t) && (!of_stage || stage.is_some_and(|s| t.stage == s + 1)))
+            .min_by_key(|t| t.elapsed)
+            .map(|t| t.name.clone())
+    };
+    fastest(true).or_else(|| fastest(false))
 }
 
 /// Whether a test did not pass on its own account (stopped tests were not decided).
