@@ -137,9 +137,9 @@ impl RandomNumbers {
     /// Waits `delay` before each reading.
     #[must_use]
     // STUB: pub fn with_delay(self, delay: Duration) -> Self {
-    // STUB: // TODO: implement RandomNumbers::with_delay.
-    // STUB: let _ = delay;
-    // STUB: todo!("RandomNumbers::with_delay")
+    // STUB:     // TODO: implement RandomNumbers::with_delay.
+    // STUB:     let _ = delay;
+    // STUB:     todo!("RandomNumbers::with_delay")
     // BEGIN SOLUTION
     pub fn with_delay(mut self, delay: Duration) -> Self {
         self.delay = Some(delay);
@@ -162,10 +162,10 @@ impl Stream for RandomNumbers {
     type Item = Reading;
 
     // STUB: fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Reading>> {
-    // STUB: // TODO: implement poll_next. Return `Pending` only after polling the delay's
-    // STUB: // `Sleep`, which registers `cx`'s waker.
-    // STUB: let _ = cx;
-    // STUB: todo!("RandomNumbers::poll_next")
+    // STUB:     // TODO: implement poll_next. Return `Pending` only after polling the delay's
+    // STUB:     // `Sleep`, which registers `cx`'s waker.
+    // STUB:     let _ = cx;
+    // STUB:     todo!("RandomNumbers::poll_next")
     // BEGIN SOLUTION
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Reading>> {
         if self.next_index >= self.count {
@@ -233,9 +233,9 @@ where
     type Item = S::Item;
 
     // STUB: fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-    // STUB: // TODO: implement Filter::poll_next (`futures::StreamExt::poll_next_unpin` helps).
-    // STUB: let _ = cx;
-    // STUB: todo!("Filter::poll_next")
+    // STUB:     // TODO: implement Filter::poll_next (`futures::StreamExt::poll_next_unpin` helps).
+    // STUB:     let _ = cx;
+    // STUB:     todo!("Filter::poll_next")
     // BEGIN SOLUTION
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let this = &mut *self;
@@ -349,8 +349,8 @@ impl NdjsonDecoder {
     ///
     /// A [`DecodeError`] if a last line is left without its newline and is not a reading.
     // STUB: pub fn finish(self) -> Result<Option<Reading>, DecodeError> {
-    // STUB: // TODO: implement NdjsonDecoder::finish.
-    // STUB: todo!("NdjsonDecoder::finish")
+    // STUB:     // TODO: implement NdjsonDecoder::finish.
+    // STUB:     todo!("NdjsonDecoder::finish")
     // BEGIN SOLUTION
     pub fn finish(mut self) -> Result<Option<Reading>, DecodeError> {
         let rest = std::mem::take(&mut self.pending);
