@@ -27,6 +27,7 @@ Examples:
   cargo kata review 1                     grade katas/01-event-emitter/tests/review.rs by the
                                           mutants its tests catch
   cargo kata verify                       the workbook's self-check
+  cargo kata derive --check               every skeleton equals what its solution derives
   cargo kata interview new 1 --candidate Ada --minutes 45 --out ../ada
   cargo kata interview grade ../ada
   cargo kata interview report ../ada --format html --out ada.html";
@@ -216,8 +217,23 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["in_diff", "timeout", "jobs"])]
         no_run: bool,
     },
-    /// Self-check the workbook: every skeleton compiles and scores 0, every solution and
-    /// alternative scores 100%, and every mutant is caught by at least one hidden test.
+    /// Write each kata's skeleton (katas/<dir>/src) from its marked solution
+    /// (solutions/<dir>/src): a maintainer's command, it overwrites the skeleton.
+    ///
+    /// In a solution file, `// BEGIN SOLUTION` … `// END SOLUTION` lines are left out of the
+    /// skeleton, a `// STUB: <text>` line becomes `<text>` there, and a file holding a
+    /// `// SOLUTION FILE` line has no skeleton. Only files whose content changes are written.
+    Derive {
+        /// Only these katas [default: all].
+        katas: Vec<String>,
+        /// Write nothing; exit 1 naming the first differing line of every skeleton file
+        /// that differs from its derivation.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Self-check the workbook: every skeleton is derived from its solution, compiles and
+    /// scores 0, every solution and alternative scores 100%, and every mutant is caught by
+    /// at least one hidden test.
     ///
     /// It also checks each kata's rule map (solutions/<kata>/rules.toml: the rules its
     /// prompt states, each with a stage): every rule is broken by at least one mutant, every
