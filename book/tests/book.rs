@@ -138,8 +138,7 @@ fn the_authoring_chapter_shows_the_scaffold_and_its_real_derivation() {
             "code must come from the templates `cargo kata new` writes: {line}"
         );
     }
-    let template =
-        std::fs::read_to_string(root.join("checker/templates/new-kata/lib.rs")).unwrap();
+    let template = std::fs::read_to_string(root.join("checker/templates/new-kata/lib.rs")).unwrap();
     let derived = kata_derive::derive(&template)
         .expect("the template derives")
         .expect("the template has a skeleton");
@@ -152,7 +151,11 @@ fn the_authoring_chapter_shows_the_scaffold_and_its_real_derivation() {
         .and_then(|(_, rest)| rest.split_once("\n```"))
         .expect("a rust block follows")
         .0;
-    assert_eq!(format!("{block}\n"), derived, "the chapter's skeleton is the derivation");
+    assert_eq!(
+        format!("{block}\n"),
+        derived,
+        "the chapter's skeleton is the derivation"
+    );
     let html = std::fs::read_to_string(built().join("writing-your-own-kata.html")).unwrap();
     assert!(html.contains("BEGIN SOLUTION") && html.contains("spaces-only"));
 }

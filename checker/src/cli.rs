@@ -28,6 +28,7 @@ Examples:
                                           mutants its tests catch
   cargo kata verify                       the workbook's self-check
   cargo kata new word-count               scaffold a kata of your own (from the root)
+  cargo kata derive --check               every skeleton equals what its solution derives
   cargo kata interview new 1 --candidate Ada --minutes 45 --out ../ada
   cargo kata interview grade ../ada
   cargo kata interview report ../ada --format html --out ada.html";
@@ -232,8 +233,23 @@ pub enum Command {
         #[arg(long)]
         title: Option<String>,
     },
-    /// Self-check the workbook: every skeleton compiles and scores 0, every solution and
-    /// alternative scores 100%, and every mutant is caught by at least one hidden test.
+    /// Write each kata's skeleton (katas/<dir>/src) from its marked solution
+    /// (solutions/<dir>/src): a maintainer's command, it overwrites the skeleton.
+    ///
+    /// In a solution file, `// BEGIN SOLUTION` … `// END SOLUTION` lines are left out of the
+    /// skeleton, a `// STUB: <text>` line becomes `<text>` there, and a file holding a
+    /// `// SOLUTION FILE` line has no skeleton. Only files whose content changes are written.
+    Derive {
+        /// Only these katas [default: all].
+        katas: Vec<String>,
+        /// Write nothing; exit 1 naming the first differing line of every skeleton file
+        /// that differs from its derivation.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Self-check the workbook: every skeleton is derived from its solution, compiles and
+    /// scores 0, every solution and alternative scores 100%, and every mutant is caught by
+    /// at least one hidden test.
     ///
     /// A sound kata's verdict is kept in target/kata-verify/, keyed by a hash of everything
     /// it depends on (its skeleton, solution, mutants, alternatives, hidden tests and

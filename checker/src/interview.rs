@@ -170,7 +170,11 @@ pub fn new(
     } else {
         skeleton.clone()
     };
-    for (relative, contents) in read_sources(&code)? {
+    for (relative, mut contents) in read_sources(&code)? {
+        if review && let Ok(text) = std::str::from_utf8(&contents) {
+            // The reference as a reader sees it: without its skeleton markers.
+            contents = kata_derive::strip_markers(text).into_bytes();
+        }
         write_if_changed(&out.join(relative), &bundle_text(kata, contents))?;
     }
     if review {

@@ -28,6 +28,7 @@ mod benchmarks;
 mod cache;
 mod cli;
 mod confine;
+mod derivation;
 mod fidelity;
 mod grade;
 mod harness;
@@ -70,6 +71,53 @@ fn repository_root() -> Result<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     root.canonicalize()
         .with_context(|| format!("the workbook's folder {} is gone", root.display()))
+}
+
+/// `cargo kata derive [KATA…] [--check]`.
+fn derive(root: &Path, manifest: &Manifest, katas: &[String], check: bool) -> Result<ExitCode> {
+    let selected: Vec<&manifest::Kata> = if katas.is_empty() {
+        manifest.katas.iter().collect()
+    } else {
+        katas
+            .iter()
+            .map(|k| manifest.find(k))
+            .collect::<Result<_>>()?
+    };
+    let mut sound = true;
+    for kata in selected {
+        if check {
+            let derived = derivation::derive_kata(root, kata)?;
+            let drifts = derivation::compare(root, &kata.skeleton_dir(root), &derived)?;
+            if drifts.is_empty() {
+                println!("{}: derived ({} file(s))", kata.dir, derived.len());
+            }
+            for drift in drifts {
+                println!("{}: {drift}", kata.dir);
+                sound = false;
+            }
+        } else {
+            let (files, extra) = derivation::write(root, kata)?;
+            for (path, written) in files {
+                let what = match written {
+                    derivation::Written::Written => "written",
+                    derivation::Written::Unchanged => "unchanged",
+                };
+                println!("{what:>9}  {}", path.display());
+            }
+            for path in extra {
+                println!(
+                    "not derived  {} (no solution file derives it: remove it by hand)",
+                    path.display()
+                );
+                sound = false;
+            }
+        }
+    }
+    Ok(if sound {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -282,6 +330,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", newkata::render(&written));
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Derive { katas, check }) => derive(&root, &manifest, &katas, check),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "kata", &mut std::io::stdout());

@@ -185,7 +185,11 @@ pub fn solution(root: &Path, kata: &Kata, force: bool, diff: bool) -> Result<()>
     }
     for name in names {
         let read = |dir: &Path| std::fs::read_to_string(dir.join(&name)).unwrap_or_default();
-        let (ours, theirs) = (read(&attempt_src), read(&solution_src));
+        // The reference as a reader sees it: without its skeleton markers.
+        let (ours, theirs) = (
+            read(&attempt_src),
+            kata_derive::strip_markers(&read(&solution_src)),
+        );
         if diff {
             let text = similar::TextDiff::from_lines(&ours, &theirs);
             let attempt_label = format!("your katas/{}/src/{}", kata.dir, name.display());

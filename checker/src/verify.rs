@@ -137,6 +137,17 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata) -> Result<KataPlan<'k>> {
             }
         },
     };
+    // The committed skeleton must be what its solution derives (`cargo kata derive`).
+    match crate::derivation::derive_sources(Path::new(&relative(root, &solution_dir)), &solution)
+        .and_then(|derived| crate::derivation::compare(root, &skeleton, &derived))
+    {
+        Ok(drifts) => plan.problems.extend(
+            drifts
+                .iter()
+                .map(|drift| format!("{drift} (`cargo kata derive {}` rewrites it)", kata.id)),
+        ),
+        Err(error) => plan.problems.push(format!("{error:#}")),
+    }
     plan.variants.push(Variant {
         variant: "skeleton".into(),
         label: relative(root, &skeleton),

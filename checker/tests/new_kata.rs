@@ -155,10 +155,16 @@ fn a_new_kata_verifies_and_grades_0_as_skeleton_and_100_as_solution() {
             "katas.toml".to_owned(),
             "book/src/SUMMARY.md".to_owned(),
         ] {
-            assert!(message.contains(&written), "{written} not reported:\n{message}");
+            assert!(
+                message.contains(&written),
+                "{written} not reported:\n{message}"
+            );
             assert!(copy.join(&written).is_file(), "{written} not written");
         }
-        assert!(message.contains("cargo kata verify word-count"), "{message}");
+        assert!(
+            message.contains("cargo kata verify word-count"),
+            "{message}"
+        );
         let summary = std::fs::read_to_string(copy.join("book/src/SUMMARY.md")).unwrap();
         assert!(summary.contains(&format!("(katas/{dir}.md)")), "{summary}");
 
@@ -186,8 +192,7 @@ fn a_new_kata_verifies_and_grades_0_as_skeleton_and_100_as_solution() {
         let report = json(&skeleton);
         assert_eq!(report["score"], 0.0, "{report:#}");
         assert_eq!(
-            report["status"],
-            "fail",
+            report["status"], "fail",
             "the skeleton compiles and fails: {report:#}"
         );
 
@@ -225,12 +230,21 @@ fn bad_names_and_wrong_folders_are_refused_with_a_reason() {
         String::from_utf8_lossy(&output.stderr).into_owned()
     };
     let exists = run(&root, &["new", "event-emitter"]);
-    assert!(exists.contains("already a kata `event-emitter`"), "{exists}");
+    assert!(
+        exists.contains("already a kata `event-emitter`"),
+        "{exists}"
+    );
     let bad = run(&root, &["new", "Word_Count"]);
     assert!(bad.contains("not a valid kata name"), "{bad}");
     let package = run(&root, &["new", "tokio"]);
-    assert!(package.contains("already has a package or dependency"), "{package}");
+    assert!(
+        package.contains("already has a package or dependency"),
+        "{package}"
+    );
     let elsewhere = run(&root.join("katas"), &["new", "word-count"]);
-    assert!(elsewhere.contains("from the workbook's root"), "{elsewhere}");
+    assert!(
+        elsewhere.contains("from the workbook's root"),
+        "{elsewhere}"
+    );
     assert_eq!(std::fs::read(root.join("katas.toml")).unwrap(), manifest);
 }
