@@ -168,6 +168,18 @@ fn a_new_kata_verifies_and_grades_0_as_skeleton_and_100_as_solution() {
         let summary = std::fs::read_to_string(copy.join("book/src/SUMMARY.md")).unwrap();
         assert!(summary.contains(&format!("(katas/{dir}.md)")), "{summary}");
 
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let fmt = Command::new(cargo)
+            .args(["fmt", "--all", "--check"])
+            .current_dir(&copy)
+            .output()
+            .unwrap();
+        assert!(
+            fmt.status.success(),
+            "the new files are formatted: {}",
+            text(&fmt)
+        );
+
         let again = cargo_kata(&copy, &["new", "word-count"]);
         assert_eq!(again.status.code(), Some(2), "{}", text(&again));
         assert!(
@@ -195,6 +207,35 @@ fn a_new_kata_verifies_and_grades_0_as_skeleton_and_100_as_solution() {
             report["status"], "fail",
             "the skeleton compiles and fails: {report:#}"
         );
+
+        // The chapter's prompt is a candidate's README: it names no workbook command.
+        let bundle = scratch().join("bundle");
+        let _ = std::fs::remove_dir_all(&bundle);
+        let interview = cargo_kata(
+            &copy,
+            &[
+                "interview",
+                "new",
+                "word-count",
+                "--candidate",
+                "Ada",
+                "--minutes",
+                "30",
+                "--out",
+                bundle.to_str().unwrap(),
+            ],
+        );
+        assert!(interview.status.success(), "{}", text(&interview));
+        let readme = std::fs::read_to_string(bundle.join("README.md")).unwrap();
+        assert!(readme.contains("## The prompt"), "{readme}");
+        for leak in ["cargo kata", "{{#", "<!-- kata:", "katas/", "solutions/"] {
+            assert!(
+                !readme.contains(leak),
+                "the README names `{leak}`:\n{readme}"
+            );
+        }
+        let lib = std::fs::read_to_string(bundle.join("src/lib.rs")).unwrap();
+        assert!(!lib.contains("cargo kata"), "{lib}");
 
         let solution_dir = format!("solutions/{dir}");
         let solution = cargo_kata(

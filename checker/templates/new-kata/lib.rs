@@ -3,14 +3,14 @@
 //!
 //! The reference answer: `cargo kata verify my-kata` requires it to pass every hidden test,
 //! and the skeleton in `katas/` is derived from this file (`cargo kata derive my-kata`).
+//!
+//! The task is a placeholder written by `cargo kata new`: replace it with your own question
+//! (the book's chapter "Writing your own kata" walks through it).
 // END SOLUTION
 // STUB: //! # Kata NN — My kata
 // STUB: //!
 // STUB: //! Write [`count_words`]. The `// TODO:` marks the place to write code; run the
 // STUB: //! examples with `cargo test -p my-kata`, and `cargo kata grade my-kata` grades the kata.
-//!
-//! The task is a placeholder written by `cargo kata new`: replace it with your own question
-//! (the book's chapter "Writing your own kata" walks through it).
 //!
 //! # Stages
 //!
