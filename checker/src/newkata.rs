@@ -172,6 +172,11 @@ pub fn new(root: &Path, cwd: &Path, name: &str, title: Option<&str>) -> Result<W
             if title.is_empty() || title.chars().any(char::is_control) {
                 bail!("the title must be one line of text");
             }
+            if title.contains(['[', ']']) {
+                bail!(
+                    "the title cannot hold `[` or `]` (it is a link text in the book's contents)"
+                );
+            }
             title.to_owned()
         }
         None => default_title(name),

@@ -188,7 +188,10 @@ fn a_new_kata_verifies_and_grades_0_as_skeleton_and_100_as_solution() {
             text(&again)
         );
 
-        let verify = cargo_kata(&copy, &["verify", "word-count", "--format", "json"]);
+        let verify = cargo_kata(
+            &copy,
+            &["verify", "word-count", "--no-cache", "--format", "json"],
+        );
         assert!(verify.status.success(), "{}", text(&verify));
         let check = &json(&verify)[0];
         assert_eq!(check["id"], "word-count", "{check:#}");
