@@ -14,6 +14,9 @@
 //!   quizzes are for self-study, never for grading.
 //!
 //! Code comes in with mdbook's own `{{#include …}}` from the crates that compile and test it.
+//! An include of a file under `solutions/` is expanded here instead (this preprocessor runs
+//! before mdbook's `links`, see `book.toml`): the reference is shown as a reader should see
+//! it, without the lines that derive the skeleton from it ([`kata_derive::strip_markers`]).
 
 use std::path::{Path, PathBuf};
 
@@ -236,7 +239,16 @@ impl Preprocessor for KataPreprocessor {
             if let BookItem::Chapter(chapter) = item
                 && failure.is_none()
             {
-                match self.expand(&chapter.content) {
+                let folder = chapter
+                    .source_path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map(|dir| self.root.join("book").join("src").join(dir))
+                    .unwrap_or_else(|| self.root.join("book").join("src"));
+                match self
+                    .solution_includes(&chapter.content, &folder)
+                    .and_then(|content| self.expand(&content))
+                {
                     Ok(content) => chapter.content = content,
                     Err(error) => {
                         failure = Some(error.context(format!("in chapter `{}`", chapter.name)))
@@ -252,6 +264,42 @@ impl Preprocessor for KataPreprocessor {
 }
 
 impl KataPreprocessor {
+    /// Expands every `{{#include PATH}}` (or `PATH:N`, `PATH:N:M`, `PATH:N:`, `PATH::M`) of a
+    /// file under `solutions/`, `PATH` relative to the chapter's `folder`, with the file's
+    /// text stripped of its skeleton markers. Other includes are left to mdbook.
+    fn solution_includes(&self, content: &str, folder: &Path) -> Result<String> {
+        const OPEN: &str = "{{#include ";
+        let solutions = lexical(&std::path::absolute(self.root.join("solutions"))?);
+        let mut out = String::with_capacity(content.len());
+        let mut rest = content;
+        while let Some(start) = rest.find(OPEN) {
+            let Some(length) = rest[start..].find("}}") else {
+                break;
+            };
+            let directive = &rest[start..start + length + 2];
+            let argument = directive[OPEN.len()..directive.len() - 2].trim();
+            let (path, suffix) = match argument.find(':') {
+                Some(at) => (&argument[..at], &argument[at..]),
+                None => (argument, ""),
+            };
+            let normal = lexical(&std::path::absolute(folder.join(path))?);
+            out.push_str(&rest[..start]);
+            if normal.starts_with(&solutions) {
+                let text = std::fs::read_to_string(&normal)
+                    .with_context(|| format!("failed to include {}", normal.display()))?;
+                let text = kata_derive::strip_markers(&text);
+                out.push_str(&selected_lines(&text, suffix).with_context(|| {
+                    format!("`{directive}`: a solution's include takes line numbers only")
+                })?);
+            } else {
+                out.push_str(directive);
+            }
+            rest = &rest[start + directive.len()..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
     fn expand(&self, content: &str) -> Result<String> {
         let mut out = String::with_capacity(content.len());
         for line in content.split_inclusive('\n') {
@@ -348,4 +396,68 @@ fn hints(kata: &Kata) -> String {
         ));
     }
     out
+}
+
+/// The lines of `text` an include suffix selects, as mdbook reads it: `""` (all), `":N"`,
+/// `":N:"`, `":N:M"`, `"::M"` (1-based, inclusive). An anchor name is an error.
+fn selected_lines(text: &str, suffix: &str) -> Result<String> {
+    let Some(range) = suffix.strip_prefix(':') else {
+        return Ok(text.lines().collect::<Vec<_>>().join("\n"));
+    };
+    let number = |part: &str| -> Result<Option<usize>> {
+        if part.is_empty() {
+            Ok(None)
+        } else {
+            Ok(Some(part.parse()?))
+        }
+    };
+    let (start, end) = match range.split_once(':') {
+        None => {
+            let line = number(range)?;
+            (line, line)
+        }
+        Some((start, end)) => (number(start)?, number(end)?),
+    };
+    let start = start.unwrap_or(1).max(1) - 1;
+    let lines: Vec<&str> = text.lines().collect();
+    let end = end.unwrap_or(lines.len()).min(lines.len());
+    Ok(lines.get(start..end).unwrap_or_default().join("\n"))
+}
+
+/// `path` with its `.` and `..` components resolved by name (as mdbook reads include paths).
+fn lexical(path: &Path) -> PathBuf {
+    path.components().fold(PathBuf::new(), |mut acc, part| {
+        match part {
+            std::path::Component::ParentDir => {
+                acc.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => acc.push(other),
+        }
+        acc
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selected_lines_read_suffixes_as_mdbook_does() {
+        let text = "a\nb\nc\nd\n";
+        assert_eq!(selected_lines(text, "").unwrap(), "a\nb\nc\nd");
+        assert_eq!(selected_lines(text, ":2").unwrap(), "b");
+        assert_eq!(selected_lines(text, ":2:3").unwrap(), "b\nc");
+        assert_eq!(selected_lines(text, ":3:").unwrap(), "c\nd");
+        assert_eq!(selected_lines(text, "::2").unwrap(), "a\nb");
+        assert!(selected_lines(text, ":anchor").is_err());
+    }
+
+    #[test]
+    fn lexical_resolves_dots_by_name() {
+        assert_eq!(
+            lexical(Path::new("/r/book/src/katas/../../../solutions/./x")),
+            Path::new("/r/solutions/x")
+        );
+    }
 }

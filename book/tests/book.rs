@@ -174,6 +174,50 @@ fn no_directive_or_include_is_left_unexpanded() {
     }
 }
 
+/// The references come in through `{{#include ../../../solutions/…}}`: the page shows them
+/// as a reader should see them, without the markers that derive the skeleton.
+#[test]
+fn solutions_are_shown_without_their_skeleton_markers() {
+    let root = book::repository_root();
+    let manifest = book::load_manifest(&root).unwrap();
+    let mut marked = 0;
+    for kata in &manifest.katas {
+        let source =
+            std::fs::read_to_string(root.join(format!("solutions/{}/src/lib.rs", kata.dir)))
+                .unwrap();
+        marked += usize::from(source.contains("// BEGIN SOLUTION"));
+        let html =
+            std::fs::read_to_string(built().join(format!("katas/{}.html", kata.dir))).unwrap();
+        for marker in [
+            "BEGIN SOLUTION",
+            "END SOLUTION",
+            "// STUB:",
+            "SOLUTION FILE",
+        ] {
+            assert!(!html.contains(marker), "{}: `{marker}` is shown", kata.dir);
+        }
+        // The solution's code is there all the same: its first line that is not a marker.
+        let stripped = kata_derive::strip_markers(&source);
+        let first_code = stripped
+            .lines()
+            .find(|l| l.starts_with("pub ") || l.starts_with("use "))
+            .unwrap();
+        let escaped = first_code
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(
+            html.contains(&escaped),
+            "{}: `{first_code}` is missing",
+            kata.dir
+        );
+    }
+    assert!(
+        marked > 0,
+        "no solution carries markers: the test proves nothing"
+    );
+}
+
 #[test]
 fn every_internal_link_and_anchor_resolves() {
     let out = built();

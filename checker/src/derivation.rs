@@ -149,10 +149,18 @@ pub enum Written {
     Written,
 }
 
+/// What [`write`] did.
+#[derive(Debug, Default)]
+pub struct WriteReport {
+    /// Each derived file (relative to the workbook) and what happened to it.
+    pub files: Vec<(PathBuf, Written)>,
+    /// The skeleton's files that no solution file derives (left alone: the caller reports them).
+    pub extra: Vec<PathBuf>,
+}
+
 /// Writes the derivation of `kata` into its skeleton's `src/` (only files whose content
-/// changes). Returns each derived file with what happened, and the skeleton's files that
-/// no solution file derives (left alone: the caller reports them).
-pub fn write(root: &Path, kata: &Kata) -> Result<(Vec<(PathBuf, Written)>, Vec<PathBuf>)> {
+/// changes).
+pub fn write(root: &Path, kata: &Kata) -> Result<WriteReport> {
     let derived = derive_kata(root, kata)?;
     let skeleton_dir = kata.skeleton_dir(root);
     let mut done = Vec::new();
@@ -181,7 +189,7 @@ pub fn write(root: &Path, kata: &Kata) -> Result<(Vec<(PathBuf, Written)>, Vec<P
             _ => None,
         })
         .collect();
-    Ok((done, extra))
+    Ok(WriteReport { files: done, extra })
 }
 
 #[cfg(test)]

@@ -96,15 +96,15 @@ fn derive(root: &Path, manifest: &Manifest, katas: &[String], check: bool) -> Re
                 sound = false;
             }
         } else {
-            let (files, extra) = derivation::write(root, kata)?;
-            for (path, written) in files {
+            let report = derivation::write(root, kata)?;
+            for (path, written) in report.files {
                 let what = match written {
                     derivation::Written::Written => "written",
                     derivation::Written::Unchanged => "unchanged",
                 };
                 println!("{what:>9}  {}", path.display());
             }
-            for path in extra {
+            for path in report.extra {
                 println!(
                     "not derived  {} (no solution file derives it: remove it by hand)",
                     path.display()

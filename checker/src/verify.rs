@@ -642,9 +642,9 @@ mod tests {
     use crate::manifest::Manifest;
 
     /// A copy of what one kata's verdict is read from, in a folder of its own.
-    fn copy_of_the_workbook(kata: &Kata) -> PathBuf {
+    fn copy_of_the_workbook(kata: &Kata, name: &str) -> PathBuf {
         let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let copy = std::env::temp_dir().join(format!("kata-cache-key-{}", std::process::id()));
+        let copy = std::env::temp_dir().join(format!("kata-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&copy);
         let folders = [
             PathBuf::from("support"),
@@ -676,10 +676,52 @@ mod tests {
     }
 
     #[test]
+    fn a_skeleton_that_is_not_its_solutions_derivation_is_a_problem() {
+        let manifest = Manifest::load().unwrap();
+        let kata = manifest.find("event-emitter").unwrap();
+        let root = copy_of_the_workbook(kata, "verify-derivation");
+        assert_eq!(plan(&root, kata).unwrap().problems, Vec::<String>::new());
+        // One byte of the skeleton's src/lib.rs, on line 3.
+        let lib = root.join("katas").join(&kata.dir).join("src/lib.rs");
+        let text = std::fs::read(&lib).unwrap();
+        let third = text
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(1)
+            .unwrap()
+            .0
+            + 1;
+        let mut changed = text.clone();
+        change_one_byte(&mut changed, third);
+        std::fs::write(&lib, &changed).unwrap();
+        let problems = plan(&root, kata).unwrap().problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let expected = format!(
+            "katas/{}/src/lib.rs differs from the derivation at line 3",
+            kata.dir
+        );
+        assert!(problems[0].starts_with(&expected), "{problems:?}");
+        // A marker error in the solution names the solution's file and line.
+        std::fs::write(&lib, &text).unwrap();
+        let solution = root.join("solutions").join(&kata.dir).join("src/lib.rs");
+        let marked = std::fs::read_to_string(&solution).unwrap();
+        std::fs::write(&solution, format!("// END SOLUTION\n{marked}")).unwrap();
+        let problems = plan(&root, kata).unwrap().problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let expected = format!(
+            "solutions/{}/src/lib.rs: line 1: `// END SOLUTION`",
+            kata.dir
+        );
+        assert!(problems[0].starts_with(&expected), "{problems:?}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
     fn one_changed_byte_in_any_input_changes_the_key_and_nothing_else_does() {
         let manifest = Manifest::load().unwrap();
         let kata = manifest.find("event-emitter").unwrap();
-        let root = copy_of_the_workbook(kata);
+        let root = copy_of_the_workbook(kata, "cache-key");
         let key_now = |root: &Path| {
             let plan = plan(root, kata).unwrap();
             key(&plan.inputs(), &environment(root).unwrap())

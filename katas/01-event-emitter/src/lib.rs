@@ -58,8 +58,9 @@ pub struct ListenerId(u64);
 pub struct UnhandledEvent;
 
 impl fmt::Display for UnhandledEvent {
-    fn fmt(&self, _f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // TODO: write a short lowercase message.
+        let _ = f;
         todo!("UnhandledEvent's message")
     }
 }

@@ -48,8 +48,9 @@ pub enum LimitError {
 }
 
 impl fmt::Display for LimitError {
-    fn fmt(&self, _f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // TODO: write a short lowercase message.
+        let _ = f;
         todo!("LimitError's message")
     }
 }
@@ -68,8 +69,9 @@ pub struct FileError {
 }
 
 impl fmt::Display for FileError {
-    fn fmt(&self, _f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // TODO: a message that names the path and the cause.
+        let _ = f;
         todo!("FileError's message")
     }
 }

@@ -1,17 +1,37 @@
+// STUB: //! The limiter as a `tower::Layer` for axum: 429 with a JSON body and the rate-limit headers
+// STUB: //! (the `X-RateLimit-*` ones, the IETF `RateLimit-Policy` and `RateLimit` fields, or both:
+// STUB: //! see [`HeaderFields`]).
+// STUB: //!
+// STUB: //! Serve the router with `into_make_service_with_connect_info::<SocketAddr>()` so the peer
+// STUB: //! address is in each request's extensions as `axum::extract::ConnectInfo<SocketAddr>`.
+// BEGIN SOLUTION
 //! The limiter as a `tower::Layer` for axum: 429 with a JSON body and the rate-limit headers,
 //! the `X-RateLimit-*` ones, the IETF `RateLimit-Policy` and `RateLimit` fields
 //! (draft-ietf-httpapi-ratelimit-headers-11), or both.
+// END SOLUTION
 
+// STUB: use crate::RateLimiter;
+// BEGIN SOLUTION
 use crate::{Algorithm, Decision, RateLimiter};
+// END SOLUTION
 use axum::body::Body;
+// STUB: use axum::http::{HeaderName, Request, Response};
+// BEGIN SOLUTION
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, header};
+// END SOLUTION
 use std::future::Future;
+// BEGIN SOLUTION
 use std::net::SocketAddr;
+// END SOLUTION
 use std::pin::Pin;
+// BEGIN SOLUTION
 use std::sync::Arc;
+// END SOLUTION
 use std::task::{Context, Poll};
+// BEGIN SOLUTION
 use std::time::Duration;
+// END SOLUTION
 
 /// Which part of a request names the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,18 +48,32 @@ pub enum KeyBy {
     Header(HeaderName),
 }
 
-/// Which rate-limit header fields the layer sends, on every response (429s included).
+/// Which rate-limit header fields the layer sends. Whichever they are, every response
+/// carries them, a `429` included (which keeps its `Retry-After` and JSON body too).
+///
+/// The IETF fields are those of draft-ietf-httpapi-ratelimit-headers-11: each is a
+/// structured-field List (RFC 9651) of one Item, whose value is the policy's name as a
+/// String (see [`RateLimitLayer::policy_name`]), with Integer parameters:
+///
+/// - `RateLimit-Policy: "default";q=100;w=60`. `q` is the limit (a token bucket's
+///   capacity); `w` the seconds over which `q` requests are allowed: the window (fixed or
+///   sliding), the time an empty bucket takes to fill (`capacity × refill_every`), or GCRA's
+///   `period`; rounded up to whole seconds, at least 1.
+/// - `RateLimit: "default";r=99;t=60`. `r` is [`Decision::remaining`](crate::Decision);
+///   `t` the seconds until the key is back to its full allowance, rounded up (the figure
+///   `X-RateLimit-Reset` sends); on a `429`, `t` is the `Retry-After` figure instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HeaderFields {
     /// `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (the default).
     #[default]
     Legacy,
-    /// The IETF `RateLimit-Policy` and `RateLimit` fields only.
+    /// `RateLimit-Policy` and `RateLimit` only.
     Ietf,
     /// Both sets.
     Both,
 }
 
+// BEGIN SOLUTION
 impl HeaderFields {
     fn legacy(self) -> bool {
         matches!(self, HeaderFields::Legacy | HeaderFields::Both)
@@ -50,6 +84,7 @@ impl HeaderFields {
     }
 }
 
+// END SOLUTION
 /// A `tower::Layer` that rate-limits every request of the service it wraps. Every service
 /// it makes, and every clone of them, shares one limiter.
 #[derive(Debug, Clone)]
@@ -61,8 +96,8 @@ pub struct RateLimitLayer {
 }
 
 impl RateLimitLayer {
-    /// A layer counting requests in `limiter`, keyed as `key_by` says, sending the
-    /// `X-RateLimit-*` headers; the IETF fields would name the policy `default`.
+    /// A layer counting requests in `limiter`, keyed as `key_by` says, that sends the
+    /// `X-RateLimit-*` headers ([`HeaderFields::Legacy`]) and names its policy `default`.
     pub fn new(limiter: RateLimiter<String>, key_by: KeyBy) -> Self {
         Self {
             limiter,
@@ -78,17 +113,21 @@ impl RateLimitLayer {
         self
     }
 
-    /// The policy's name in the IETF fields.
+    /// The policy's name in the IETF fields, sent as a structured-field String: in double
+    /// quotes, with `"` and `\` escaped by a backslash.
     ///
     /// # Panics
     ///
     /// If `name` has a character outside printable ASCII (`' '` to `'~'`), which a
     /// structured-field String cannot hold.
     pub fn policy_name(mut self, name: &str) -> Self {
+        // STUB: // TODO: refuse a name a structured-field String cannot hold.
+        // BEGIN SOLUTION
         assert!(
             name.bytes().all(|b| (0x20..=0x7e).contains(&b)),
             "a policy name is printable ASCII, got {name:?}"
         );
+        // END SOLUTION
         self.policy_name = name.to_owned();
         self
     }
@@ -102,24 +141,34 @@ impl<S> tower::Layer<S> for RateLimitLayer {
             inner,
             limiter: self.limiter.clone(),
             key_by: self.key_by.clone(),
+            // STUB: fields: self.fields,
+            // STUB: policy_name: self.policy_name.clone(),
+            // BEGIN SOLUTION
             fields: Arc::new(Fields::new(
                 self.fields,
                 &self.policy_name,
                 self.limiter.algorithm(),
             )),
+            // END SOLUTION
         }
     }
 }
 
 /// The service [`RateLimitLayer`] makes.
 #[derive(Debug, Clone)]
+// STUB: #[allow(dead_code)] // TODO: remove once `call` uses every field.
 pub struct RateLimit<S> {
     inner: S,
     limiter: RateLimiter<String>,
     key_by: KeyBy,
+    // STUB: fields: HeaderFields,
+    // STUB: policy_name: String,
+    // BEGIN SOLUTION
     fields: Arc<Fields>,
+    // END SOLUTION
 }
 
+// BEGIN SOLUTION
 /// What the headers of every response need besides the decision, worked out once.
 #[derive(Debug)]
 struct Fields {
@@ -163,6 +212,7 @@ fn sf_string(text: &str) -> String {
     format!("\"{escaped}\"")
 }
 
+// END SOLUTION
 impl<S> tower::Service<Request<Body>> for RateLimit<S>
 where
     S: tower::Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
@@ -178,6 +228,21 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
+        // STUB: // TODO: key the request (see `KeyBy`), check the limiter, and either answer 429
+        // STUB: // at once or call the inner service and add the headers to its response:
+        // STUB: //
+        // STUB: //   X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (whole seconds,
+        // STUB: //   rounded up) on every response; on a 429 also `Retry-After` (whole seconds,
+        // STUB: //   rounded up, at least 1), `Content-Type: application/json` and a body
+        // STUB: //   `{"error": "...", "retry_after": <the same number>}`.
+        // STUB: //
+        // STUB: //   Stage 6: the header fields `self.fields` chooses: the X-RateLimit-* ones, the
+        // STUB: //   IETF RateLimit-Policy and RateLimit (see `HeaderFields`), or both.
+        // STUB: //
+        // STUB: // Mind tower's rule: call the service that `poll_ready` made ready.
+        // STUB: let _ = request;
+        // STUB: todo!()
+        // BEGIN SOLUTION
         let decision = self.limiter.check(&key_of(&self.key_by, &request));
         if !decision.allowed {
             let refusal = too_many_requests(&decision, &self.fields);
@@ -192,8 +257,10 @@ where
             add_headers(response.headers_mut(), &decision, &fields);
             Ok(response)
         })
+        // END SOLUTION
     }
 }
+// BEGIN SOLUTION
 
 fn key_of(key_by: &KeyBy, request: &Request<Body>) -> String {
     if let KeyBy::Header(name) = key_by
@@ -266,3 +333,4 @@ fn too_many_requests(decision: &Decision, fields: &Fields) -> Response<Body> {
     );
     response
 }
+// END SOLUTION

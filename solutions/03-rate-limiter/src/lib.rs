@@ -1,3 +1,30 @@
+// STUB: //! Kata 03: rate-limiter middleware.
+// STUB: //!
+// STUB: //! Build a keyed rate limiter that reads the time from an injected [`Clock`], with four
+// STUB: //! ways of counting ([`Algorithm`]), then put it in front of an axum service as a
+// STUB: //! `tower::Layer` ([`RateLimitLayer`], in `layer.rs`) that answers `429 Too Many Requests`.
+// STUB: //!
+// STUB: //! The rules every algorithm follows:
+// STUB: //!
+// STUB: //! - [`RateLimiter::check`] counts the request if it is allowed and returns a [`Decision`].
+// STUB: //! - Clones of a limiter share one state: a limit of 10 stays 10 however many clones (or
+// STUB: //!   services, or connections) there are.
+// STUB: //! - Nothing runs in the background: no timer, no thread, no task. Refills are computed
+// STUB: //!   from the clock when a key is checked, and keys that are back to their full allowance
+// STUB: //!   are forgotten during later checks, so memory stays bounded however many distinct keys
+// STUB: //!   are seen.
+// STUB: //! - Safe to call from many threads at once; the limit holds under any interleaving: two
+// STUB: //!   threads checking the same key at once never both spend its last request.
+// STUB: //!
+// STUB: //! Build the shared state's locks (and any atomics) from the `sync` module (`sync.rs`),
+// STUB: //! not from `std::sync`: it re-exports `std::sync`'s types, and the hidden stage-4 tests
+// STUB: //! build the crate with the feature `kata-loom`, which swaps in [loom](https://docs.rs/loom)'s
+// STUB: //! versions so that every interleaving of threads calling [`RateLimiter::check`] can be
+// STUB: //! explored. A lock loom cannot see is a race it cannot find.
+// STUB: //!
+// STUB: //! Every `// TODO:` marks a place to write code. Run the examples with
+// STUB: //! `cargo test -p rate-limiter`; `cargo kata grade rate-limiter` grades the kata.
+// BEGIN SOLUTION
 //! Kata 03 reference solution: a keyed rate limiter with an injected clock (fixed window,
 //! sliding window, token bucket, GCRA), and a `tower::Layer` that puts it in front of an
 //! axum service.
@@ -8,14 +35,20 @@
 //! writes the key's state under one lock. Nothing runs in the background: refills are computed
 //! lazily from the clock when a key is checked, and idle keys are swept during `check`, at
 //! most once per period, so memory stays bounded without a timer.
+// END SOLUTION
 
+// BEGIN SOLUTION
 use std::collections::HashMap;
+// END SOLUTION
 use std::hash::Hash;
+// STUB: use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+// BEGIN SOLUTION
 use crate::sync::{Mutex, MutexGuard};
 
+// END SOLUTION
 mod layer;
 mod sync;
 
@@ -76,7 +109,11 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
+    // STUB: /// The limit (or the bucket's capacity).
+    // STUB: pub fn limit(&self) -> u32 {
+    // BEGIN SOLUTION
     fn limit(&self) -> u32 {
+        // END SOLUTION
         match *self {
             Algorithm::FixedWindow { limit, .. }
             | Algorithm::SlidingWindow { limit, .. }
@@ -84,6 +121,7 @@ impl Algorithm {
             Algorithm::TokenBucket { capacity, .. } => capacity,
         }
     }
+    // BEGIN SOLUTION
 
     /// The time after which an untouched key is as good as new.
     fn idle_period(&self) -> Duration {
@@ -98,6 +136,7 @@ impl Algorithm {
             Algorithm::Gcra { period, .. } => period,
         }
     }
+    // END SOLUTION
 }
 
 /// A configuration the limiter refuses.
@@ -121,6 +160,11 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The answer to one request.
+// STUB: ///
+// STUB: /// For a refused request `remaining` is 0 and `retry_after` is the exact time until the
+// STUB: /// same request would be allowed (never zero). `reset_after` is the time until the key is
+// STUB: /// back to its full allowance: the end of the window (fixed), the moment the newest
+// STUB: /// counted request leaves the window (sliding), or the time to refill the bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision {
     /// Whether the request may go ahead (it has been counted if so).
@@ -136,6 +180,7 @@ pub struct Decision {
     pub retry_after: Option<Duration>,
 }
 
+// BEGIN SOLUTION
 /// One key's state.
 #[derive(Debug)]
 enum KeyState {
@@ -166,24 +211,36 @@ struct Shared<K> {
     table: Mutex<Table<K>>,
 }
 
+// END SOLUTION
 /// A keyed rate limiter. Clones share their state.
 pub struct RateLimiter<K> {
+    // STUB: // TODO: the state every clone shares (the algorithm, the clock, and each key's state
+    // STUB: // behind a `sync::Mutex`). The marker only lets the skeleton compile; remove it.
+    // STUB: _keys: PhantomData<fn(K)>,
+    // BEGIN SOLUTION
     shared: Arc<Shared<K>>,
+    // END SOLUTION
 }
 
 impl<K> Clone for RateLimiter<K> {
     fn clone(&self) -> Self {
+        // STUB: todo!("a clone shares the original's state")
+        // BEGIN SOLUTION
         Self {
             shared: Arc::clone(&self.shared),
         }
+        // END SOLUTION
     }
 }
 
 impl<K> std::fmt::Debug for RateLimiter<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // STUB: f.debug_struct("RateLimiter").finish_non_exhaustive()
+        // BEGIN SOLUTION
         f.debug_struct("RateLimiter")
             .field("algorithm", &self.shared.algorithm)
             .finish_non_exhaustive()
+        // END SOLUTION
     }
 }
 
@@ -198,6 +255,10 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// `period / limit` of 0) is [`ConfigError::ZeroDuration`]; when both are 0, either
     /// error is right.
     pub fn with_clock(algorithm: Algorithm, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        // STUB: // TODO: validate, then build the shared state.
+        // STUB: let _ = (algorithm, clock);
+        // STUB: todo!()
+        // BEGIN SOLUTION
         if algorithm.limit() == 0 {
             return Err(ConfigError::ZeroLimit);
         }
@@ -222,15 +283,24 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
                 }),
             }),
         })
+        // END SOLUTION
     }
 
     /// The configured algorithm.
     pub fn algorithm(&self) -> Algorithm {
+        // STUB: todo!()
+        // BEGIN SOLUTION
         self.shared.algorithm
+        // END SOLUTION
     }
 
     /// Counts a request for `key` if it is allowed, and says what was decided.
     pub fn check(&self, key: &K) -> Decision {
+        // STUB: // TODO: read the clock once, bring the key's state up to date, decide, and now
+        // STUB: // and then forget keys that are back to their full allowance.
+        // STUB: let _ = key;
+        // STUB: todo!()
+        // BEGIN SOLUTION
         let algorithm = self.shared.algorithm;
         let mut table = self.lock();
         let now = self.shared.clock.now();
@@ -249,14 +319,19 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
                 .or_insert_with(|| fresh(algorithm, now)),
         };
         decide(algorithm, state, now)
+        // END SOLUTION
     }
 
     /// How many keys the limiter holds state for. Keys that are back to their full
-    /// allowance are forgotten within about one period: the window, or the time to refill
-    /// a whole bucket (`capacity × refill_every`; for GCRA, `period`).
+    /// allowance must be forgotten within about one period: the window, or the time to
+    /// refill a whole bucket (`capacity × refill_every`; for GCRA, `period`). Sooner is fine.
     pub fn tracked_keys(&self) -> usize {
+        // STUB: todo!()
+        // BEGIN SOLUTION
         self.lock().keys.len()
+        // END SOLUTION
     }
+    // BEGIN SOLUTION
 
     fn lock(&self) -> MutexGuard<'_, Table<K>> {
         // A panic while holding the lock cannot leave a key half-updated in a way that
@@ -266,7 +341,9 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+    // END SOLUTION
 }
+// BEGIN SOLUTION
 
 fn fresh(algorithm: Algorithm, now: Instant) -> KeyState {
     match algorithm {
@@ -437,3 +514,4 @@ fn decide(algorithm: Algorithm, state: &mut KeyState, now: Instant) -> Decision 
         }
     }
 }
+// END SOLUTION

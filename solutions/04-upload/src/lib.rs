@@ -1,3 +1,56 @@
+// STUB: //! Kata 04: a streaming file upload.
+// STUB: //!
+// STUB: //! Serve `POST /upload` taking `multipart/form-data`. Every part of the form is a file:
+// STUB: //! store it in the upload folder and answer `200` with JSON `{"files": [...]}` describing
+// STUB: //! each one ([`UploadResponse`]). The rules:
+// STUB: //!
+// STUB: //! - **Stream.** Never hold a whole file in memory: write each piece to disk as it
+// STUB: //!   arrives, computing its SHA-256 on the way. A 256 MiB upload may grow the heap by a
+// STUB: //!   few MiB of buffers (under 32 MiB), never by the file.
+// STUB: //! - **Safe, unique names.** The client's file name is data, not a path. The stored name
+// STUB: //!   is a plain file name (no `/`, `\`, NUL, no leading `.`, at most 255 bytes) inside the
+// STUB: //!   upload folder, different for every upload, even of the same name at the same moment,
+// STUB: //!   and from the files already there: a restarted server never overwrites an earlier
+// STUB: //!   run's files. Nothing is ever written outside the folder.
+// STUB: //! - **Limits.** A file larger than `max_file_bytes`, or files adding up to more than
+// STUB: //!   `max_total_bytes` in one request, get `413 Payload Too Large` — and the request leaves
+// STUB: //!   no file behind, not even its earlier, complete files. Only the files' content counts,
+// STUB: //!   not the multipart headers and boundaries; exactly the limit is allowed. (axum's own
+// STUB: //!   2 MiB default body limit must not get in the way.)
+// STUB: //! - **All or nothing, whatever happens.** A body that is not valid multipart is a `400`
+// STUB: //!   (or another 4xx). A body cut off before its end, or a client that disconnects
+// STUB: //!   mid-upload, leaves nothing behind; its answer, if anyone is left to read it, may be any
+// STUB: //!   4xx or 5xx. A form with no parts stores nothing: answer `200` with no files, or a 4xx.
+// STUB: //! - **Visible only when complete.** While a file arrives it lives under a hidden
+// STUB: //!   temporary name (starting with `.`) in the upload folder; it gets its final name once
+// STUB: //!   complete and flushed (`flush` is enough, no `sync_all` needed) — at once, or when the
+// STUB: //!   whole request has succeeded — and always before the response is sent.
+// STUB: //! - **Progress** (stage 4). When `config.progress` is `Some(sink)`, every request the
+// STUB: //!   handler reads as multipart sends [`Progress`] reports on `sink.sender`, all carrying
+// STUB: //!   the request's `upload` number and its declared `body_length`:
+// STUB: //!   - `received` counts the bytes of file content read so far in the request, all its
+// STUB: //!     files together (not the form's part headers and boundaries). It never decreases.
+// STUB: //!   - A [`ProgressStatus::Receiving`] report is sent after a chunk of content has been
+// STUB: //!     read exactly when `received` is then at least `sink.every` bytes above the figure of
+// STUB: //!     the request's previous report (0 before the first): at most one per chunk,
+// STUB: //!     however small the client's chunks, so with `every` > 0 a request of `received`
+// STUB: //!     bytes has at most `received / every` of them, their figures `every` or more apart.
+// STUB: //!   - Then exactly one final report, the request's last: [`ProgressStatus::Done`] when the
+// STUB: //!     answer is `200`, its `received` equal to the bytes stored (the sum of the response's
+// STUB: //!     `size`s); [`ProgressStatus::Rejected`] when the server refuses or fails the upload
+// STUB: //!     with an error status while the client is there (over a limit, a body that ended but
+// STUB: //!     is not valid multipart, a file that could not be stored). Both are sent before the
+// STUB: //!     response. [`ProgressStatus::Disconnected`] when the client went away before the end
+// STUB: //!     of the body (reading the body fails, or the handler's future is dropped), sent as
+// STUB: //!     soon as the server notices — never `Done`, never `Rejected`, never nothing.
+// STUB: //!
+// STUB: //!   Without a `Content-Length` (a chunked body) the total is unknown: `body_length` is
+// STUB: //!   `None`. A request whose `Content-Type` is not multipart may send nothing or one
+// STUB: //!   `Rejected` report.
+// STUB: //!
+// STUB: //! Every `// TODO:` marks a place to write code. Run the examples with
+// STUB: //! `cargo test -p upload`; `cargo kata grade upload` grades the kata.
+// BEGIN SOLUTION
 //! Kata 04 reference solution: `POST /upload` streams every part of a multipart form to
 //! disk while hashing it with SHA-256, and answers with what it stored.
 //!
@@ -11,19 +64,26 @@
 //! the request's count of file bytes has grown by the configured step, one final report
 //! when the handler knows its answer, and — from `Drop`, when the handler ended without
 //! one — `Disconnected`, the only way a dropped future can still say what happened.
+// END SOLUTION
 
+// STUB: use axum::Router;
+// BEGIN SOLUTION
 use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+// END SOLUTION
 use serde::{Deserialize, Serialize};
+// STUB: use std::path::PathBuf;
+// BEGIN SOLUTION
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::AsyncWriteExt;
+// END SOLUTION
 
 /// Where uploads go and how big they may be.
 #[derive(Debug, Clone)]
@@ -106,14 +166,24 @@ pub struct UploadResponse {
     pub files: Vec<StoredFile>,
 }
 
-/// The router: `POST /upload` with `multipart/form-data`.
+/// The router: `POST /upload` with `multipart/form-data`, storing files in `config.dir`.
 pub fn router(config: UploadConfig) -> Router {
+    // STUB: // TODO: route `POST /upload` to a handler taking `State` and
+    // STUB: // `axum::extract::Multipart`; lift axum's default body limit; stream each field with
+    // STUB: // `field.chunk()` into a temporary file and a `sha2::Sha256`; rename when complete.
+    // STUB: // TODO (stage 4): report progress on `config.progress`; the final report of a request
+    // STUB: // that ends without one (its future dropped) belongs in a `Drop`.
+    // STUB: let _ = config;
+    // STUB: todo!()
+    // BEGIN SOLUTION
     Router::new()
         .route("/upload", post(upload))
         // axum refuses bodies over 2 MiB by default; the limits here are our own.
         .layer(DefaultBodyLimit::disable())
         .with_state(Arc::new(config))
+    // END SOLUTION
 }
+// BEGIN SOLUTION
 
 /// A file name that is safe to store: the last component of `name` (after `/` or `\`),
 /// with every character other than ASCII letters, digits, `.`, `-` and `_` replaced by `_`,
@@ -353,3 +423,4 @@ async fn store(
 fn final_path(dir: &Path, stored_name: &str) -> PathBuf {
     dir.join(stored_name)
 }
+// END SOLUTION

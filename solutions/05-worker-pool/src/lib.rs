@@ -1,3 +1,22 @@
+// STUB: //! # Kata 05 — a worker thread pool
+// STUB: //!
+// STUB: //! Build [`ThreadPool`]: it runs jobs on a fixed number of OS threads.
+// STUB: //! [`ThreadPool::execute`] queues a job and returns a [`JobHandle`] that yields the job's
+// STUB: //! result — or the job's panic, which must fail that job only.
+// STUB: //! [`ThreadPool::shutdown`] finishes the queued work; [`ThreadPool::shutdown_now`] cancels
+// STUB: //! it. Dropping the pool is a `shutdown`: it finishes the queue and joins every thread.
+// STUB: //!
+// STUB: //! ```no_run
+// STUB: //! use worker_pool::ThreadPool;
+// STUB: //!
+// STUB: //! let pool = ThreadPool::new(4).unwrap();
+// STUB: //! let result = pool.execute(|| (1..=3).map(|n| n * n).sum::<u32>()).unwrap();
+// STUB: //! assert_eq!(result.join(), Ok(14));
+// STUB: //! ```
+// STUB: //!
+// STUB: //! Every `// TODO:` marks a place to write code. Run the examples with
+// STUB: //! `cargo test -p worker-pool`; `cargo kata grade worker-pool` grades the kata.
+// BEGIN SOLUTION
 //! # Kata 05 — a worker thread pool, reference solution
 //!
 //! A [`ThreadPool`] runs jobs on a fixed number of OS threads. [`ThreadPool::execute`]
@@ -18,7 +37,21 @@
 //! ```
 //!
 //! # Design
+// END SOLUTION
 //!
+// STUB: //! # Stages
+// STUB: //!
+// STUB: //! 1. Results back to their jobs, FIFO start, a panicking job fails only itself, the pool
+// STUB: //!    keeps its number of workers, consistent stats.
+// STUB: //! 2. `shutdown` finishes the queue, `shutdown_now` cancels it, `execute` afterwards is an
+// STUB: //!    error, dropping the pool joins every thread.
+// STUB: //! 3. Thread safety, checked with loom: import `Mutex`, `Condvar`, `Arc` and `thread` from
+// STUB: //!    the `sync` module, never from `std`.
+// STUB:
+// STUB: // TODO: delete this line once everything is written: it silences the warnings about the
+// STUB: // unfinished code (unused arguments and fields).
+// STUB: #![allow(unused)]
+// BEGIN SOLUTION
 //! One mutex guards the queue, the pool's state (running, draining, stopping) and the
 //! counts; one condition variable wakes idle workers. A worker takes a job under the lock
 //! and runs it outside, inside `catch_unwind`, so a panic is turned into that job's error
@@ -26,15 +59,23 @@
 //! travels through a small slot shared with its handle; the slot's sender side sets
 //! "cancelled" when it is dropped unused, which is how queued jobs dropped by
 //! `shutdown_now` tell their handles.
+// END SOLUTION
 
+// BEGIN SOLUTION
 use std::collections::VecDeque;
+// END SOLUTION
 use std::fmt;
+// STUB: use std::marker::PhantomData;
+// BEGIN SOLUTION
 use std::panic::{AssertUnwindSafe, catch_unwind};
+// END SOLUTION
 
 mod sync;
 
+// BEGIN SOLUTION
 use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
+// END SOLUTION
 /// `ThreadPool::new` with 0 threads. `#[non_exhaustive]`: outside this crate, match it as
 /// `Err(_)` or test `is_err()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +141,7 @@ pub struct Stats {
     pub queued: usize,
 }
 
+// BEGIN SOLUTION
 /// Where a job's result waits for its handle.
 struct Slot<T> {
     result: Mutex<Option<Result<T, JobError>>>,
@@ -125,9 +167,15 @@ impl<T> Drop for Completion<T> {
     }
 }
 
+// END SOLUTION
 /// The result of one job, from [`ThreadPool::execute`].
 pub struct JobHandle<T> {
+    // STUB: // TODO: choose the fields (somewhere the worker puts the result and the handle waits
+    // STUB: // for it: a `sync::Mutex` and a `sync::Condvar` in a `sync::Arc`, for example).
+    // STUB: _todo: PhantomData<T>,
+    // BEGIN SOLUTION
     slot: Arc<Slot<T>>,
+    // END SOLUTION
 }
 
 impl<T> fmt::Debug for JobHandle<T> {
@@ -144,6 +192,9 @@ impl<T> JobHandle<T> {
     /// [`JobError::Panicked`] if the job panicked; [`JobError::Cancelled`] if
     /// `shutdown_now` cancelled it before it started.
     pub fn join(self) -> Result<T, JobError> {
+        // STUB: // TODO: implement JobHandle::join.
+        // STUB: todo!("JobHandle::join")
+        // BEGIN SOLUTION
         let mut slot = self.slot.result.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some(result) = slot.take() {
@@ -155,18 +206,24 @@ impl<T> JobHandle<T> {
                 .wait(slot)
                 .unwrap_or_else(|e| e.into_inner());
         }
+        // END SOLUTION
     }
 
     /// Whether the result is there (`join` would not wait).
     pub fn is_finished(&self) -> bool {
+        // STUB: // TODO: implement JobHandle::is_finished.
+        // STUB: todo!("JobHandle::is_finished")
+        // BEGIN SOLUTION
         self.slot
             .result
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .is_some()
+        // END SOLUTION
     }
 }
 
+// BEGIN SOLUTION
 type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,17 +253,26 @@ impl Shared {
     }
 }
 
+// END SOLUTION
 /// A pool of worker threads.
 pub struct ThreadPool {
+    // STUB: // TODO: choose the fields: the queue and the counts behind one `sync::Mutex`, a
+    // STUB: // `sync::Condvar` to wake idle workers, the workers' join handles.
+    // STUB: _todo: (),
+    // BEGIN SOLUTION
     shared: Arc<Shared>,
     workers: Mutex<Vec<thread::JoinHandle<()>>>,
+    // END SOLUTION
 }
 
 impl fmt::Debug for ThreadPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // STUB: f.debug_struct("ThreadPool").finish_non_exhaustive()
+        // BEGIN SOLUTION
         f.debug_struct("ThreadPool")
             .field("stats", &self.stats())
             .finish()
+        // END SOLUTION
     }
 }
 
@@ -217,6 +283,9 @@ impl ThreadPool {
     ///
     /// [`ZeroThreads`] when `threads` is 0.
     pub fn new(threads: usize) -> Result<Self, ZeroThreads> {
+        // STUB: // TODO: implement ThreadPool::new.
+        // STUB: todo!("ThreadPool::new")
+        // BEGIN SOLUTION
         if threads == 0 {
             return Err(ZeroThreads);
         }
@@ -239,6 +308,7 @@ impl ThreadPool {
             shared,
             workers: Mutex::new(workers),
         })
+        // END SOLUTION
     }
 
     /// Queues `job`; jobs start in the order they were queued.
@@ -251,6 +321,10 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        // STUB: // TODO: implement ThreadPool::execute. A panic must fail this job only
+        // STUB: // (`std::panic::catch_unwind`).
+        // STUB: todo!("ThreadPool::execute")
+        // BEGIN SOLUTION
         let slot = Arc::new(Slot {
             result: Mutex::new(None),
             ready: Condvar::new(),
@@ -278,10 +352,14 @@ impl ThreadPool {
         }
         self.shared.work.notify_one();
         Ok(JobHandle { slot })
+        // END SOLUTION
     }
 
     /// A consistent snapshot of the pool.
     pub fn stats(&self) -> Stats {
+        // STUB: // TODO: implement ThreadPool::stats.
+        // STUB: todo!("ThreadPool::stats")
+        // BEGIN SOLUTION
         let queue = self.shared.lock();
         Stats {
             total: queue.alive,
@@ -289,19 +367,29 @@ impl ThreadPool {
             idle: queue.alive - queue.busy,
             queued: queue.jobs.len(),
         }
+        // END SOLUTION
     }
 
     /// Refuses new jobs, finishes every queued one, and joins the workers. Dropping the pool
     /// does the same. A second call after the first has returned is harmless.
     pub fn shutdown(&self) {
+        // STUB: // TODO: implement ThreadPool::shutdown.
+        // STUB: todo!("ThreadPool::shutdown")
+        // BEGIN SOLUTION
         self.stop(Phase::Draining);
+        // END SOLUTION
     }
 
     /// Refuses new jobs, cancels the queued ones (their handles get
     /// [`JobError::Cancelled`]), lets running jobs finish, and joins the workers.
     pub fn shutdown_now(&self) {
+        // STUB: // TODO: implement ThreadPool::shutdown_now.
+        // STUB: todo!("ThreadPool::shutdown_now")
+        // BEGIN SOLUTION
         self.stop(Phase::Stopping);
+        // END SOLUTION
     }
+    // BEGIN SOLUTION
 
     fn stop(&self, phase: Phase) {
         let dropped = {
@@ -324,13 +412,18 @@ impl ThreadPool {
             let _ = worker.join();
         }
     }
+    // END SOLUTION
 }
 
 impl Drop for ThreadPool {
     fn drop(&mut self) {
+        // STUB: // TODO: shut down and join every worker thread.
+        // BEGIN SOLUTION
         self.shutdown();
+        // END SOLUTION
     }
 }
+// BEGIN SOLUTION
 
 /// A worker: take the next job, run it, repeat until the pool stops and the queue is empty.
 fn work(shared: &Shared) {
@@ -353,3 +446,4 @@ fn work(shared: &Shared) {
         shared.lock().busy -= 1;
     }
 }
+// END SOLUTION

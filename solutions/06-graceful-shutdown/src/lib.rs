@@ -1,3 +1,27 @@
+// STUB: //! Kata 06: graceful shutdown.
+// STUB: //!
+// STUB: //! Write [`serve`]: it serves an axum `Router` on a `TcpListener` until its [`Shutdown`]
+// STUB: //! is triggered, then shuts down without dropping anybody's request:
+// STUB: //!
+// STUB: //! 1. **Grace.** For `config.grace` after the first trigger it keeps accepting, while
+// STUB: //!    [`readiness`] already answers 503 — so a load balancer stops sending traffic first.
+// STUB: //! 2. **Stop accepting.** Then the listener is closed: new connections are refused.
+// STUB: //! 3. **Drain.** Every request in flight completes with its whole response; idle keep-alive
+// STUB: //!    connections are closed at once (they must not hold the shutdown open). The drain
+// STUB: //!    ends the moment the last connection does.
+// STUB: //! 4. **Deadline.** If connections are still open `config.deadline` after the listener
+// STUB: //!    closed, they are aborted and the [`Report`] says how many.
+// STUB: //! 5. **Hooks.** Then the hooks run, once each, one at a time, in the order they were
+// STUB: //!    added (after an abort too).
+// STUB: //!
+// STUB: //! A second trigger (a second Ctrl-C) ends everything at once: what is open is aborted,
+// STUB: //! the hooks are skipped, and the outcome is [`Outcome::Forced`]. While the hooks run, it
+// STUB: //! drops the hook running and skips the rest. Library code never calls
+// STUB: //! `std::process::exit`: the binary turns the report into an exit code.
+// STUB: //!
+// STUB: //! Every `// TODO:` marks a place to write code. Run the examples with
+// STUB: //! `cargo test -p graceful-shutdown`; `cargo kata grade graceful-shutdown` grades the kata.
+// BEGIN SOLUTION
 //! Kata 06 reference solution: an HTTP server with a graceful shutdown.
 //!
 //! [`serve`] runs its own accept loop on hyper. When the [`Shutdown`] is triggered it
@@ -11,22 +35,29 @@
 //!
 //! Library code never calls `process::exit`: [`serve`] returns a [`Report`], and the
 //! binary turns it into an exit code.
+// END SOLUTION
 
 use axum::Router;
+// BEGIN SOLUTION
 use axum::http::StatusCode;
 use axum::routing::get;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
+// END SOLUTION
 use std::future::Future;
+// BEGIN SOLUTION
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+// END SOLUTION
 use std::time::Duration;
 use tokio::net::TcpListener;
+// BEGIN SOLUTION
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 /// A shutdown hook: an async clean-up step such as closing a connection pool.
 type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+// END SOLUTION
 
 /// Where a shutdown stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,15 +74,22 @@ pub enum Phase {
 /// the readiness route, one to `serve`.
 #[derive(Clone)]
 pub struct Shutdown {
+    // STUB: // TODO: the phase, shared by every clone and awaitable (a `tokio::sync::watch`
+    // STUB: // channel is a good fit), and the hooks in the order they were added.
+    // BEGIN SOLUTION
     phase: watch::Sender<Phase>,
     hooks: Arc<Mutex<Vec<(String, Hook)>>>,
+    // END SOLUTION
 }
 
 impl std::fmt::Debug for Shutdown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // STUB: f.debug_struct("Shutdown").finish_non_exhaustive()
+        // BEGIN SOLUTION
         f.debug_struct("Shutdown")
             .field("phase", &self.phase())
             .finish_non_exhaustive()
+        // END SOLUTION
     }
 }
 
@@ -64,25 +102,34 @@ impl Default for Shutdown {
 impl Shutdown {
     /// A coordinator in the `Running` phase, with no hooks.
     pub fn new() -> Self {
+        // STUB: todo!()
+        // BEGIN SOLUTION
         Self {
             phase: watch::Sender::new(Phase::Running),
             hooks: Arc::default(),
         }
+        // END SOLUTION
     }
 
     /// Starts a graceful shutdown; a second call forces it. Later calls change nothing.
     pub fn trigger(&self) {
+        // STUB: todo!()
+        // BEGIN SOLUTION
         self.phase.send_modify(|phase| {
             *phase = match *phase {
                 Phase::Running => Phase::Draining,
                 Phase::Draining | Phase::Forced => Phase::Forced,
             }
         });
+        // END SOLUTION
     }
 
     /// The current phase.
     pub fn phase(&self) -> Phase {
+        // STUB: todo!()
+        // BEGIN SOLUTION
         *self.phase.borrow()
+        // END SOLUTION
     }
 
     /// Adds a hook, run once after the drain, after the hooks added before it.
@@ -91,12 +138,17 @@ impl Shutdown {
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
+        // STUB: let _ = (name.into(), hook);
+        // STUB: todo!()
+        // BEGIN SOLUTION
         let hook: Hook = Box::new(move || Box::pin(hook()));
         self.hooks
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push((name.into(), hook));
+        // END SOLUTION
     }
+    // BEGIN SOLUTION
 
     /// Waits until the phase is at least `phase`.
     async fn reached(&self, phase: Phase) {
@@ -105,6 +157,7 @@ impl Shutdown {
         // The sender lives in `self`, so the channel never closes while we wait.
         let _ = changes.wait_for(|p| rank(*p) >= rank(phase)).await;
     }
+    // END SOLUTION
 }
 
 /// How long each part of a shutdown may take.
@@ -154,16 +207,22 @@ pub struct Report {
 impl Report {
     /// The process exit code for this outcome: 0 drained, 1 deadline exceeded, 130 forced.
     pub fn exit_code(&self) -> i32 {
+        // STUB: todo!()
+        // BEGIN SOLUTION
         match self.outcome {
             Outcome::Drained => 0,
             Outcome::DeadlineExceeded { .. } => 1,
             Outcome::Forced { .. } => 130,
         }
+        // END SOLUTION
     }
 }
 
 /// `GET /ready`: 200 while running, 503 once a shutdown has been triggered.
 pub fn readiness(shutdown: Shutdown) -> Router {
+    // STUB: let _ = shutdown;
+    // STUB: todo!()
+    // BEGIN SOLUTION
     Router::new().route(
         "/ready",
         get(move || {
@@ -176,15 +235,25 @@ pub fn readiness(shutdown: Shutdown) -> Router {
             }
         }),
     )
+    // END SOLUTION
 }
 
-/// Serves `app` on `listener` until `shutdown` is triggered, then shuts down gracefully.
+/// Serves `app` on `listener` until `shutdown` is triggered, then shuts down gracefully
+/// as the crate documentation describes, and reports how it went. A trigger that came
+/// before `serve` started (or first ran) counts: the shutdown begins at once.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: Shutdown,
     config: ServeConfig,
 ) -> std::io::Result<Report> {
+    // STUB: // TODO: your own accept loop. Serve each connection with
+    // STUB: // `hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream),
+    // STUB: // TowerToHyperService::new(app.clone()))` in a task you keep (a `JoinSet`), and tell
+    // STUB: // each connection when to `graceful_shutdown()`.
+    // STUB: let _ = (listener, app, shutdown, config, Duration::ZERO);
+    // STUB: todo!()
+    // BEGIN SOLUTION
     // Connections watch this: `true` means "finish what you are doing and close".
     let (drain, draining) = watch::channel(false);
     let mut connections = JoinSet::new();
@@ -238,8 +307,10 @@ pub async fn serve(
         }
     }
     Ok(Report { outcome, hooks_run })
+    // END SOLUTION
 }
 
+// BEGIN SOLUTION
 /// One connection: served until it ends, or asked to drain, then finished gracefully.
 async fn connection(
     stream: tokio::net::TcpStream,
@@ -259,10 +330,14 @@ async fn connection(
     let _ = connection.await;
 }
 
+// END SOLUTION
 /// Triggers `shutdown` on every SIGTERM and SIGINT: the first starts a graceful shutdown,
-/// the second forces it. Must be called inside a tokio runtime; the handlers are in place
-/// when it returns.
+/// the second forces it. Must be called inside a tokio runtime; the handlers must be in
+/// place when it returns, so a signal raised right after, before any `.await`, is caught.
 pub fn shutdown_on_signals(shutdown: Shutdown) -> std::io::Result<()> {
+    // STUB: let _ = shutdown;
+    // STUB: todo!()
+    // BEGIN SOLUTION
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -279,4 +354,5 @@ pub fn shutdown_on_signals(shutdown: Shutdown) -> std::io::Result<()> {
         }
     });
     Ok(())
+    // END SOLUTION
 }

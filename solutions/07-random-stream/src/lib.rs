@@ -1,3 +1,39 @@
+// STUB: //! # Kata 07 — a hand-written stream with back-pressure
+// STUB: //!
+// STUB: //! Build, by hand:
+// STUB: //!
+// STUB: //! - [`RandomNumbers`]: a `Stream` of seeded pseudo-random [`Reading`]s, with an optional
+// STUB: //!   delay before each reading. Implement `poll_next` yourself — no `async-stream` macro.
+// STUB: //! - [`Filter`] (made by [`filter`]): an adaptor that keeps the items a predicate accepts.
+// STUB: //! - [`encode`] and [`NdjsonDecoder`]: one JSON object per line, decoded correctly however
+// STUB: //!   the bytes are cut into chunks.
+// STUB: //! - [`pipeline`]: moves a stream's items to a slow consumer through a bounded buffer.
+// STUB: //!
+// STUB: //! ```no_run
+// STUB: //! # #[tokio::main(flavor = "current_thread")]
+// STUB: //! # async fn main() {
+// STUB: //! use futures::StreamExt;
+// STUB: //! use random_stream::{RandomNumbers, filter};
+// STUB: //! use std::time::Duration;
+// STUB: //!
+// STUB: //! // 1000 readings, 10 ms apart; keep those above 0.5.
+// STUB: //! let source = RandomNumbers::new(42, 1000).with_delay(Duration::from_millis(10));
+// STUB: //! let kept: Vec<_> = filter(source, |r| r.value > 0.5).collect().await;
+// STUB: //! println!("Collected {} items", kept.len());
+// STUB: //! # }
+// STUB: //! ```
+// STUB: //!
+// STUB: //! Every `// TODO:` marks a place to write code. Run the examples with
+// STUB: //! `cargo test -p random-stream`; `cargo kata grade random-stream` grades the kata.
+// STUB: //!
+// STUB: //! # Stages
+// STUB: //!
+// STUB: //! 1. `RandomNumbers` (count, seed, delay) and `filter`.
+// STUB: //! 2. Poll-level correctness: `Pending` only after registering the waker (poll the `Sleep`),
+// STUB: //!    no waking yourself at once (busy polling), `None` forever after the end.
+// STUB: //! 3. NDJSON split across arbitrary chunks, and `pipeline`: a bounded buffer, errors that
+// STUB: //!    stop it, dropping that stops the producer.
+// BEGIN SOLUTION
 //! # Kata 07 — a hand-written stream with back-pressure, reference solution
 //!
 //! - [`RandomNumbers`]: a `Stream` of seeded pseudo-random [`Reading`]s, written by hand
@@ -29,17 +65,27 @@
 //! into a `send` that simply does not complete. The contract that makes this work is the
 //! waker: `poll_next` may return `Pending` only after arranging for the task to be woken
 //! when progress is possible — here, by polling the `Sleep` that ends the delay.
+// END SOLUTION
 
 use std::fmt;
 use std::future::Future;
+// STUB: use std::marker::PhantomData;
 use std::pin::Pin;
+// STUB: use std::task::{Context, Poll};
+// BEGIN SOLUTION
 use std::task::{Context, Poll, ready};
+// END SOLUTION
 use std::time::Duration;
 
+// STUB: use futures::Stream;
+// BEGIN SOLUTION
 use futures::{Stream, StreamExt};
+// END SOLUTION
 use serde::{Deserialize, Serialize};
+// BEGIN SOLUTION
 use tokio::sync::mpsc;
 use tokio::time::Sleep;
+// END SOLUTION
 
 /// One generated number.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -58,16 +104,26 @@ pub struct Reading {
 /// `None`, and keeps returning `None`.
 #[derive(Debug)]
 pub struct RandomNumbers {
+    // STUB: // TODO: choose the fields: the generator's state, the next index, the count, the delay,
+    // STUB: // and (for the delay) a pinned `tokio::time::Sleep`.
+    // STUB: _todo: (),
+    // BEGIN SOLUTION
     state: u64,
     next_index: u64,
     count: u64,
     delay: Option<Duration>,
     sleep: Option<Pin<Box<Sleep>>>,
+    // END SOLUTION
 }
 
 impl RandomNumbers {
     /// A stream of `count` readings generated from `seed`, with no delay.
     pub fn new(seed: u64, count: u64) -> Self {
+        // STUB: // TODO: implement RandomNumbers::new. Any decent generator will do (SplitMix64 is
+        // STUB: // eight lines).
+        // STUB: let _ = (seed, count);
+        // STUB: todo!("RandomNumbers::new")
+        // BEGIN SOLUTION
         Self {
             state: seed,
             next_index: 0,
@@ -75,10 +131,16 @@ impl RandomNumbers {
             delay: None,
             sleep: None,
         }
+        // END SOLUTION
     }
 
     /// Waits `delay` before each reading.
     #[must_use]
+    // STUB: pub fn with_delay(self, delay: Duration) -> Self {
+    // STUB: // TODO: implement RandomNumbers::with_delay.
+    // STUB: let _ = delay;
+    // STUB: todo!("RandomNumbers::with_delay")
+    // BEGIN SOLUTION
     pub fn with_delay(mut self, delay: Duration) -> Self {
         self.delay = Some(delay);
         self
@@ -92,12 +154,19 @@ impl RandomNumbers {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
         (z >> 11) as f64 / (1u64 << 53) as f64
+        // END SOLUTION
     }
 }
 
 impl Stream for RandomNumbers {
     type Item = Reading;
 
+    // STUB: fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Reading>> {
+    // STUB: // TODO: implement poll_next. Return `Pending` only after polling the delay's
+    // STUB: // `Sleep`, which registers `cx`'s waker.
+    // STUB: let _ = cx;
+    // STUB: todo!("RandomNumbers::poll_next")
+    // BEGIN SOLUTION
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Reading>> {
         if self.next_index >= self.count {
             return Poll::Ready(None); // Ended, and stays ended.
@@ -122,15 +191,20 @@ impl Stream for RandomNumbers {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = usize::try_from(self.count - self.next_index).unwrap_or(usize::MAX);
         (left, Some(left))
+        // END SOLUTION
     }
 }
 
 /// A stream adaptor that yields only the items `predicate` accepts. Made by [`filter`].
 #[derive(Debug)]
 pub struct Filter<S, P> {
+    // STUB: // TODO: choose the fields.
+    // STUB: _todo: PhantomData<(S, P)>,
+    // BEGIN SOLUTION
     stream: S,
     predicate: P,
     done: bool,
+    // END SOLUTION
 }
 
 /// Keeps the items of `stream` for which `predicate` returns `true`.
@@ -139,11 +213,16 @@ where
     S: Stream + Unpin,
     P: FnMut(&S::Item) -> bool,
 {
+    // STUB: // TODO: implement filter.
+    // STUB: let _ = (stream, predicate);
+    // STUB: todo!("filter")
+    // BEGIN SOLUTION
     Filter {
         stream,
         predicate,
         done: false,
     }
+    // END SOLUTION
 }
 
 impl<S, P> Stream for Filter<S, P>
@@ -153,6 +232,11 @@ where
 {
     type Item = S::Item;
 
+    // STUB: fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+    // STUB: // TODO: implement Filter::poll_next (`futures::StreamExt::poll_next_unpin` helps).
+    // STUB: let _ = cx;
+    // STUB: todo!("Filter::poll_next")
+    // BEGIN SOLUTION
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let this = &mut *self;
         if this.done {
@@ -170,14 +254,20 @@ where
                 }
             }
         }
+        // END SOLUTION
     }
 }
 
 /// One reading as an NDJSON line: a JSON object and a newline.
 pub fn encode(reading: &Reading) -> String {
+    // STUB: // TODO: implement encode (`serde_json::to_string`).
+    // STUB: let _ = reading;
+    // STUB: todo!("encode")
+    // BEGIN SOLUTION
     let mut line = serde_json::to_string(reading).expect("a reading always serialises");
     line.push('\n');
     line
+    // END SOLUTION
 }
 
 /// A line that is not a reading.
@@ -207,16 +297,24 @@ impl std::error::Error for DecodeError {}
 /// `[3, 0.5]`, an unknown field).
 #[derive(Debug, Default)]
 pub struct NdjsonDecoder {
+    // STUB: // TODO: choose the fields.
+    // STUB: _todo: (),
+    // BEGIN SOLUTION
     /// Bytes of the line not finished yet.
     pending: Vec<u8>,
     /// Lines seen so far.
     lines: usize,
+    // END SOLUTION
 }
 
 impl NdjsonDecoder {
     /// A decoder that has seen nothing.
     pub fn new() -> Self {
+        // STUB: // TODO: implement NdjsonDecoder::new.
+        // STUB: todo!("NdjsonDecoder::new")
+        // BEGIN SOLUTION
         Self::default()
+        // END SOLUTION
     }
 
     /// Feeds one chunk and returns the readings of every line it completes.
@@ -225,6 +323,10 @@ impl NdjsonDecoder {
     ///
     /// A [`DecodeError`] for the first completed line that is not a reading.
     pub fn decode(&mut self, chunk: &[u8]) -> Result<Vec<Reading>, DecodeError> {
+        // STUB: // TODO: implement NdjsonDecoder::decode.
+        // STUB: let _ = chunk;
+        // STUB: todo!("NdjsonDecoder::decode")
+        // BEGIN SOLUTION
         self.pending.extend_from_slice(chunk);
         let mut readings = Vec::new();
         let mut start = 0;
@@ -238,6 +340,7 @@ impl NdjsonDecoder {
         }
         self.pending.drain(..start);
         Ok(readings)
+        // END SOLUTION
     }
 
     /// Ends the input.
@@ -245,12 +348,18 @@ impl NdjsonDecoder {
     /// # Errors
     ///
     /// A [`DecodeError`] if a last line is left without its newline and is not a reading.
+    // STUB: pub fn finish(self) -> Result<Option<Reading>, DecodeError> {
+    // STUB: // TODO: implement NdjsonDecoder::finish.
+    // STUB: todo!("NdjsonDecoder::finish")
+    // BEGIN SOLUTION
     pub fn finish(mut self) -> Result<Option<Reading>, DecodeError> {
         let rest = std::mem::take(&mut self.pending);
         parse_line(&rest, self.lines + 1)
+        // END SOLUTION
     }
 }
 
+// BEGIN SOLUTION
 fn parse_line(line: &[u8], number: usize) -> Result<Option<Reading>, DecodeError> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
@@ -263,6 +372,7 @@ fn parse_line(line: &[u8], number: usize) -> Result<Option<Reading>, DecodeError
         })
 }
 
+// END SOLUTION
 /// Why a [`pipeline`] stopped early.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -292,9 +402,8 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for PipelineError<E> {}
 ///
 /// Counting the item the producer holds while it waits for room and the one `consume` is
 /// working on, the source is never more than `capacity + 2` items ahead of the consumer.
-/// The producer and the consumer run concurrently inside the returned future: when the
-/// buffer is full the producer waits (and stops polling `source`); when either side fails,
-/// the other stops; when the future is dropped, both stop. Nothing is spawned.
+/// When the buffer is full the producer waits (and stops polling `source`); when either
+/// side fails, the other stops; when the returned future is dropped, both stop.
 ///
 /// The first error, from either side, ends the pipeline at once. After a consumer error
 /// it does not wait for the source to yield again (it may never do so). After a source
@@ -308,13 +417,21 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for PipelineError<E> {}
 pub async fn pipeline<S, T, E, C, Fut>(
     source: S,
     capacity: usize,
+    // STUB: consume: C,
+    // BEGIN SOLUTION
     mut consume: C,
+    // END SOLUTION
 ) -> Result<u64, PipelineError<E>>
 where
     S: Stream<Item = Result<T, E>>,
     C: FnMut(T) -> Fut,
     Fut: Future<Output = Result<(), E>>,
 {
+    // STUB: // TODO: implement pipeline (a `tokio::sync::mpsc::channel(capacity)` between a
+    // STUB: // producing and a consuming half).
+    // STUB: let _ = (source, capacity, consume);
+    // STUB: todo!("pipeline")
+    // BEGIN SOLUTION
     if capacity == 0 {
         return Err(PipelineError::ZeroCapacity);
     }
@@ -341,4 +458,5 @@ where
     // Returns at the first error, dropping (and so stopping) the other side.
     let ((), consumed) = tokio::try_join!(produce, consume)?;
     Ok(consumed)
+    // END SOLUTION
 }

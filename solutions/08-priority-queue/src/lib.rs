@@ -1,3 +1,26 @@
+// STUB: //! # Kata 08 — a priority request queue
+// STUB: //!
+// STUB: //! Build [`PriorityQueue`]: it runs requests (async closures) with at most `concurrency`
+// STUB: //! at once, higher priority first and first-come-first-served within a priority. Each
+// STUB: //! attempt may time out (drop it: that cancels it), and failed attempts are retried with
+// STUB: //! exponential back-off, without holding a slot while they wait.
+// STUB: //!
+// STUB: //! ```no_run
+// STUB: //! # #[tokio::main(flavor = "current_thread")]
+// STUB: //! # async fn main() {
+// STUB: //! use priority_queue::{Config, Priority, PriorityQueue};
+// STUB: //!
+// STUB: //! let queue = PriorityQueue::new(Config { concurrency: 2, ..Config::default() });
+// STUB: //! let answer: Result<u32, _> = queue.add(Priority::High, || async { Ok::<_, String>(42) }).await;
+// STUB: //! assert_eq!(answer, Ok(42));
+// STUB: //! # }
+// STUB: //! ```
+// STUB: //!
+// STUB: //! Every `// TODO:` marks a place to write code. Run the examples with
+// STUB: //! `cargo test -p priority-queue`; `cargo kata grade priority-queue` grades the kata.
+// STUB: //!
+// STUB: //! # Stages
+// BEGIN SOLUTION
 //! # Kata 08 — a priority request queue, reference solution
 //!
 //! A [`PriorityQueue`] runs requests (async closures) with at most `concurrency` at once,
@@ -26,8 +49,20 @@
 //! over while the caller was not looking: the place in line is a guard too. [`clear`] bumps an
 //! epoch: requests still queued are told at once, requests waiting out a retry delay see
 //! the new epoch when they wake and stop.
+// END SOLUTION
 //!
+// STUB: //! 1. Priority order, FIFO within a priority, the concurrency limit, pause and resume,
+// STUB: //!    checked priority names.
+// STUB: //! 2. Timeouts that cancel, retries (not attempts) with capped back-off, no slot held
+// STUB: //!    during a retry delay, `clear` that also stops retrying requests, zero meaning zero.
+// STUB: //! 3. Aging, so that low priority is not starved; a model check of the order.
+// STUB:
+// STUB: // TODO: delete this line once everything is written: it silences the warnings about the
+// STUB: // unfinished code (unused arguments and fields).
+// STUB: #![allow(unused)]
+// BEGIN SOLUTION
 //! [`clear`]: PriorityQueue::clear
+// END SOLUTION
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -71,12 +106,17 @@ impl FromStr for Priority {
     type Err = UnknownPriority;
 
     fn from_str(name: &str) -> Result<Self, UnknownPriority> {
+        // STUB: // TODO: implement parsing (`low`, `medium`, `high`, any case); anything else is an
+        // STUB: // error, never a panic.
+        // STUB: todo!("Priority::from_str")
+        // BEGIN SOLUTION
         match name.to_ascii_lowercase().as_str() {
             "low" => Ok(Priority::Low),
             "medium" => Ok(Priority::Medium),
             "high" => Ok(Priority::High),
             _ => Err(UnknownPriority(name.to_owned())),
         }
+        // END SOLUTION
     }
 }
 
@@ -159,6 +199,9 @@ pub struct Stats {
 /// `base × 2^(retry−1)` until that passes `max`, then `max` — with no overflow however
 /// large `retry` or `max` is. Retry 0 counts as retry 1.
 pub fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
+    // STUB: // TODO: implement backoff (doubling step by step until the cap, or `u128` nanoseconds).
+    // STUB: todo!("backoff")
+    // BEGIN SOLUTION
     // Exact in u128 nanoseconds; whatever does not fit is past any `max`.
     let doublings = retry.saturating_sub(1);
     let exact = (doublings < u128::BITS)
@@ -174,8 +217,10 @@ pub fn backoff(base: Duration, max: Duration, retry: u32) -> Duration {
         }
         _ => max,
     }
+    // END SOLUTION
 }
 
+// BEGIN SOLUTION
 /// One request waiting for a slot.
 struct Waiting {
     priority: Priority,
@@ -309,23 +354,35 @@ impl Drop for Slot<'_> {
     }
 }
 
+// END SOLUTION
 /// A queue of prioritised requests. Clone it to share it; clones share one queue.
 #[derive(Clone)]
 pub struct PriorityQueue {
+    // STUB: // TODO: choose the fields: shared state (waiting requests ordered by priority and
+    // STUB: // arrival, the number running, paused or not) behind an `Arc<Mutex<…>>`.
+    // STUB: _todo: (),
+    // BEGIN SOLUTION
     shared: Arc<Shared>,
+    // END SOLUTION
 }
 
 impl fmt::Debug for PriorityQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // STUB: f.debug_struct("PriorityQueue").finish_non_exhaustive()
+        // BEGIN SOLUTION
         f.debug_struct("PriorityQueue")
             .field("stats", &self.stats())
             .finish()
+        // END SOLUTION
     }
 }
 
 impl PriorityQueue {
     /// An empty, running queue.
     pub fn new(config: Config) -> Self {
+        // STUB: // TODO: implement PriorityQueue::new.
+        // STUB: todo!("PriorityQueue::new")
+        // BEGIN SOLUTION
         Self {
             shared: Arc::new(Shared {
                 config,
@@ -341,6 +398,7 @@ impl PriorityQueue {
                 }),
             }),
         }
+        // END SOLUTION
     }
 
     /// Runs a request: waits for a slot (by priority, then arrival), calls `attempt` and
@@ -361,12 +419,18 @@ impl PriorityQueue {
     pub async fn add<T, E, F, Fut>(
         &self,
         priority: Priority,
+        // STUB: attempt: F,
+        // BEGIN SOLUTION
         mut attempt: F,
+        // END SOLUTION
     ) -> Result<T, QueueError<E>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        // STUB: // TODO: implement PriorityQueue::add.
+        // STUB: todo!("PriorityQueue::add")
+        // BEGIN SOLUTION
         let shared = &*self.shared;
         let epoch = shared.lock().epochs[priority as usize];
         let mut retries = 0;
@@ -440,18 +504,27 @@ impl PriorityQueue {
             state.failed += 1;
         }
         outcome
+        // END SOLUTION
     }
 
     /// Starts nothing new until [`resume`](Self::resume); running requests go on.
     pub fn pause(&self) {
+        // STUB: // TODO: implement PriorityQueue::pause.
+        // STUB: todo!("PriorityQueue::pause")
+        // BEGIN SOLUTION
         self.shared.lock().paused = true;
+        // END SOLUTION
     }
 
     /// Starts requests again.
     pub fn resume(&self) {
+        // STUB: // TODO: implement PriorityQueue::resume.
+        // STUB: todo!("PriorityQueue::resume")
+        // BEGIN SOLUTION
         let mut state = self.shared.lock();
         state.paused = false;
         self.shared.dispatch(&mut state);
+        // END SOLUTION
     }
 
     /// Removes the waiting requests of `priority` (or of every priority) — those queued
@@ -460,6 +533,9 @@ impl PriorityQueue {
     /// whether a request whose attempt was running and then fails is retried or cleared is
     /// not specified.
     pub fn clear(&self, priority: Option<Priority>) {
+        // STUB: // TODO: implement PriorityQueue::clear.
+        // STUB: todo!("PriorityQueue::clear")
+        // BEGIN SOLUTION
         let removed = {
             let mut state = self.shared.lock();
             let hit = |p: Priority| priority.is_none_or(|only| only == p);
@@ -475,11 +551,15 @@ impl PriorityQueue {
             removed
         };
         drop(removed); // Dropping the grants tells each waiting `add`.
+        // END SOLUTION
     }
 
     /// A snapshot of the queue. After a slot frees or `clear` removes requests, the counts
     /// may lag until the tasks concerned have run.
     pub fn stats(&self) -> Stats {
+        // STUB: // TODO: implement PriorityQueue::stats.
+        // STUB: todo!("PriorityQueue::stats")
+        // BEGIN SOLUTION
         let state = self.shared.lock();
         Stats {
             queued: state.waiting.len(),
@@ -488,5 +568,6 @@ impl PriorityQueue {
             succeeded: state.succeeded,
             failed: state.failed,
         }
+        // END SOLUTION
     }
 }

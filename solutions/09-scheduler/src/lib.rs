@@ -1,3 +1,52 @@
+// STUB: //! # Kata 09 — a job scheduler with cron expressions
+// STUB: //!
+// STUB: //! - [`Schedule`]: a five-field cron expression (`FromStr`, with errors that name the field
+// STUB: //!   and the value) and [`Schedule::next_after`], which jumps field by field.
+// STUB: //! - [`Scheduler`]: runs interval and cron jobs on tokio, at most `max_concurrent` at once,
+// STUB: //!   with pause, resume, cancel and status; optionally keeps its state in a file.
+// STUB: //!
+// STUB: //! ```no_run
+// STUB: //! use chrono::NaiveDate;
+// STUB: //! use scheduler::Schedule;
+// STUB: //!
+// STUB: //! let weekdays_at_nine: Schedule = "0 9 * * MON-FRI".parse().expect("a valid expression");
+// STUB: //! let friday_evening = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap().and_hms_opt(18, 0, 0).unwrap();
+// STUB: //! let next = weekdays_at_nine.next_after(friday_evening).expect("it runs again");
+// STUB: //! assert_eq!(next.to_string(), "2026-11-30 09:00:00"); // Monday
+// STUB: //! ```
+// STUB: //!
+// STUB: //! # Cron semantics (Vixie cron)
+// STUB: //!
+// STUB: //! Fields: minute 0–59, hour 0–23, day of month 1–31, month 1–12 (or `JAN`–`DEC`), day of
+// STUB: //! week 0–7 (or `SUN`–`SAT`; 0 and 7 are both Sunday). Each field is a comma-separated list
+// STUB: //! of `*`, `a`, `a-b`, each optionally followed by `/step`; `a/step` means `a-max/step`.
+// STUB: //! When both day fields are restricted (neither starts with `*`), a day matches if
+// STUB: //! **either** matches; otherwise it must match both (a field written `*` allows every day,
+// STUB: //! `*/5` only every fifth).
+// STUB: //!
+// STUB: //! A range must not run backwards: `5-1` is an error (nothing wraps round). A step may pass
+// STUB: //! the end of its range: `58/7` is just 58. Left to you, as the tests use none of them:
+// STUB: //! macros such as `@daily` (the kata does not require them), a step as large as the whole
+// STUB: //! field or larger (`*/60` on minutes; `*/8` on days of the week, whose field has eight
+// STUB: //! values, 0–7), and a range that ends in `SUN` (`FRI-SUN`: refused as 5-0, or read as 5-7).
+// STUB: //!
+// STUB: //! Every `// TODO:` marks a place to write code. Run the examples with
+// STUB: //! `cargo test -p scheduler`; `cargo kata grade scheduler` grades the kata.
+// STUB: //!
+// STUB: //! # Stages
+// STUB: //!
+// STUB: //! 1. `Schedule`: parsing with errors that name the field and the value, and `next_after`.
+// STUB: //! 2. `Scheduler`: interval and cron jobs on tokio, a concurrency limit, the overlap
+// STUB: //!    policy, pause, resume, cancel, status.
+// STUB: //! 3. The state file: atomic saves, corrupt files refused, counts and missed runs after a
+// STUB: //!    restart.
+// STUB: //! 4. Performance: `next_after` jumps field by field.
+// STUB: //! 5. [`Scheduler::jobs`]: every job's status, live (running, waiting for a slot, next run,
+// STUB: //!    last outcome).
+// STUB: //! 6. Time zones: [`Schedule::next_after_in`] and [`Trigger::CronIn`], with daylight saving
+// STUB: //!    as cronie handles it (below).
+// STUB: //!
+// BEGIN SOLUTION
 //! # Kata 09 — a job scheduler with cron expressions, reference solution
 //!
 //! - [`Schedule`]: a five-field cron expression (`FromStr`, with errors that name the field
@@ -30,6 +79,7 @@
 //! field or larger (`*/60` on minutes; `*/8` on days of the week, whose field has eight
 //! values, 0–7), and a range that ends in `SUN` (`FRI-SUN`: refused as 5-0, or read as 5-7).
 //!
+// END SOLUTION
 //! # The scheduler's policies
 //!
 //! - **Overlap:** a job still running (or waiting for a slot) when it is due again is not
@@ -54,23 +104,34 @@
 //! of one job (and a skipped time and the first minute after the jump) make one run.
 //! Interval jobs run every so much elapsed time, whatever the clocks show.
 
+// BEGIN SOLUTION
 use std::collections::HashMap;
+// END SOLUTION
 use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
+// BEGIN SOLUTION
 use std::pin::Pin;
+// END SOLUTION
 use std::str::FromStr;
+// BEGIN SOLUTION
 use std::sync::{Arc, Mutex};
+// END SOLUTION
 use std::time::Duration;
 
+// STUB: use chrono::{DateTime, NaiveDateTime};
+// BEGIN SOLUTION
 use chrono::{
     DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone,
     Timelike,
 };
+// END SOLUTION
 use chrono_tz::Tz;
+// BEGIN SOLUTION
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
+// END SOLUTION
 
 // ----------------------------------------------------------------------------------------
 // Cron expressions
@@ -91,6 +152,8 @@ pub enum Field {
     DayOfWeek,
 }
 
+// STUB: // Helpers for your parser; remove the `allow` once you use them.
+// STUB: #[allow(dead_code)]
 impl Field {
     const ALL: [Field; 5] = [
         Field::Minute,
@@ -169,6 +232,10 @@ impl std::error::Error for ParseError {}
 /// A parsed five-field cron expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
+    // STUB: // TODO: choose the fields — for example one bit set per field, and whether each of the
+    // STUB: // two day fields is restricted (does not start with `*`).
+    // STUB: _todo: (),
+    // BEGIN SOLUTION
     /// Bit `n` set when value `n` matches, per field.
     minutes: u64,
     hours: u64,
@@ -184,8 +251,10 @@ pub struct Schedule {
     /// run in both passes of a repeated hour and skip a missing one).
     wildcard: bool,
     source: String,
+    // END SOLUTION
 }
 
+// BEGIN SOLUTION
 fn parse_value(field: Field, text: &str, item: &str) -> Result<u32, ParseError> {
     let invalid = |reason: String| ParseError::Invalid {
         field,
@@ -261,10 +330,15 @@ fn parse_field(field: Field, text: &str) -> Result<u64, ParseError> {
     Ok(bits)
 }
 
+// END SOLUTION
 impl FromStr for Schedule {
     type Err = ParseError;
 
     fn from_str(source: &str) -> Result<Self, ParseError> {
+        // STUB: // TODO: implement parsing: five fields, lists, ranges, steps, names, 7 = Sunday.
+        // STUB: let _ = source;
+        // STUB: todo!("Schedule::from_str")
+        // BEGIN SOLUTION
         let fields: Vec<&str> = source.split_whitespace().collect();
         if fields.len() != 5 {
             return Err(ParseError::FieldCount(fields.len()));
@@ -287,9 +361,11 @@ impl FromStr for Schedule {
         };
         schedule.some_day = schedule.some_day_can_match();
         Ok(schedule)
+        // END SOLUTION
     }
 }
 
+// BEGIN SOLUTION
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)
@@ -309,7 +385,9 @@ const SEARCH_YEARS: i32 = 400;
 /// The longest each month can be (February in a leap year).
 const MONTH_LENGTHS: [u32; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+// END SOLUTION
 impl Schedule {
+    // BEGIN SOLUTION
     /// Whether the expression matches the day of `date` (the day-of-month/day-of-week rule).
     fn day_matches(&self, date: NaiveDate) -> bool {
         let day = has(self.days, date.day());
@@ -337,12 +415,18 @@ impl Schedule {
         })
     }
 
+    // END SOLUTION
     /// Whether the expression matches the minute `time` is in.
     pub fn matches(&self, time: NaiveDateTime) -> bool {
+        // STUB: // TODO: implement Schedule::matches.
+        // STUB: let _ = time;
+        // STUB: todo!("Schedule::matches")
+        // BEGIN SOLUTION
         has(self.months, time.month())
             && self.day_matches(time.date())
             && has(self.hours, time.hour())
             && has(self.minutes, time.minute())
+        // END SOLUTION
     }
 
     /// The first minute strictly after `after` that matches, or `None` if no date ever
@@ -350,10 +434,13 @@ impl Schedule {
     /// "not soon": `0 0 29 2 */7`, February 29th that is also a Sunday, fires in 2004 and
     /// next in 2032.
     ///
-    /// It jumps a month, a day or an hour at a time when that field does not match, so a
-    /// yearly schedule costs a few dozen steps, not half a million minutes. A schedule no
-    /// day can ever match is answered at once; any other matches within 400 years.
+    /// Jump a month, a day or an hour at a time when that field does not match, so that a
+    /// yearly schedule costs a few dozen steps, not half a million minutes.
     pub fn next_after(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
+        // STUB: // TODO: implement Schedule::next_after.
+        // STUB: let _ = after;
+        // STUB: todo!("Schedule::next_after")
+        // BEGIN SOLUTION
         if !self.some_day {
             return None;
         }
@@ -386,17 +473,20 @@ impl Schedule {
             }
         }
         None
+        // END SOLUTION
     }
 
     /// The first time strictly after `after` at which the job runs on the clock of
-    /// `after`'s time zone, or `None` if no date ever matches.
-    ///
-    /// Daylight saving follows cronie: a job whose minute or hour field starts with `*` (a
-    /// *wildcard* job) runs at every matching time the clock shows, both times over in a
-    /// repeated hour, and not at all for times the clock skips. Any other job (*fixed-time*)
-    /// runs once for a time the clock skips, at the first instant after the change, and
-    /// only the first time over in a repeated hour.
+    /// `after`'s time zone (the answer is on that clock too), or `None` if no date ever
+    /// matches. Daylight saving follows cronie's rule (see the crate's documentation):
+    /// a fixed-time job runs once for a time the clock skips, right after the change, and
+    /// once for a time it shows twice, the first time; a wildcard job runs at every time
+    /// the clock shows that matches.
     pub fn next_after_in(&self, after: DateTime<Tz>) -> Option<DateTime<Tz>> {
+        // STUB: // TODO: implement Schedule::next_after_in.
+        // STUB: let _ = after;
+        // STUB: todo!("Schedule::next_after_in")
+        // BEGIN SOLUTION
         let zone = after.timezone();
         // A clock that goes back within the next day shows, in the second pass of the
         // repeated time, local times before the one it shows now: search from there.
@@ -434,9 +524,11 @@ impl Schedule {
                 }
             }
         }
+        // END SOLUTION
     }
 }
 
+// BEGIN SOLUTION
 /// The first instant after the gap (a spring-forward night's skipped hour) that `local`
 /// falls in.
 fn first_after_gap(zone: Tz, mut local: NaiveDateTime) -> Option<DateTime<Tz>> {
@@ -449,6 +541,7 @@ fn first_after_gap(zone: Tz, mut local: NaiveDateTime) -> Option<DateTime<Tz>> {
     None
 }
 
+// END SOLUTION
 // ----------------------------------------------------------------------------------------
 // The scheduler
 // ----------------------------------------------------------------------------------------
@@ -540,6 +633,7 @@ impl fmt::Display for StateError {
 
 impl std::error::Error for StateError {}
 
+// BEGIN SOLUTION
 type JobFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 type JobFn = Arc<dyn Fn() -> JobFuture + Send + Sync>;
 
@@ -650,12 +744,19 @@ impl Shared {
     }
 }
 
+// END SOLUTION
 /// Runs interval and cron jobs on the tokio runtime it was started on.
 ///
 /// Dropping the scheduler stops it; runs already going finish on their own.
 pub struct Scheduler {
+    // STUB: // TODO: choose the fields: the jobs behind a lock, something to wake the driving task
+    // STUB: // when they change (`tokio::sync::Notify`), a `tokio::sync::Semaphore` for the limit,
+    // STUB: // the wall-clock origin, the state file.
+    // STUB: _todo: (),
+    // BEGIN SOLUTION
     shared: Arc<Shared>,
     driver: tokio::task::JoinHandle<()>,
+    // END SOLUTION
 }
 
 impl fmt::Debug for Scheduler {
@@ -664,12 +765,14 @@ impl fmt::Debug for Scheduler {
     }
 }
 
+// BEGIN SOLUTION
 impl Drop for Scheduler {
     fn drop(&mut self) {
         self.driver.abort();
     }
 }
 
+// END SOLUTION
 impl Scheduler {
     /// Starts a scheduler running at most `max_concurrent` jobs at once. Cron times are
     /// read on a wall clock that shows `start` now and moves with tokio's clock.
@@ -678,7 +781,12 @@ impl Scheduler {
     ///
     /// Outside a tokio runtime, or when `max_concurrent` is 0.
     pub fn start(max_concurrent: usize, start: NaiveDateTime) -> Self {
+        // STUB: // TODO: implement Scheduler::start (spawn the task that drives the jobs).
+        // STUB: let _ = (max_concurrent, start);
+        // STUB: todo!("Scheduler::start")
+        // BEGIN SOLUTION
         Self::launch(max_concurrent, start, None, HashMap::new())
+        // END SOLUTION
     }
 
     /// Like [`start`](Self::start), keeping job counts in the file at `path` (created if
@@ -705,6 +813,10 @@ impl Scheduler {
         start: NaiveDateTime,
         path: &Path,
     ) -> Result<Self, StateError> {
+        // STUB: // TODO: implement Scheduler::start_with_state.
+        // STUB: let _ = (max_concurrent, start, path);
+        // STUB: todo!("Scheduler::start_with_state")
+        // BEGIN SOLUTION
         let restored = match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
                 path: path.to_owned(),
@@ -724,8 +836,10 @@ impl Scheduler {
             Some(path.to_owned()),
             restored,
         ))
+        // END SOLUTION
     }
 
+    // BEGIN SOLUTION
     fn launch(
         max: usize,
         start: NaiveDateTime,
@@ -750,9 +864,14 @@ impl Scheduler {
         Scheduler { shared, driver }
     }
 
+    // END SOLUTION
     /// The scheduler's wall clock now.
     pub fn now(&self) -> NaiveDateTime {
+        // STUB: // TODO: implement Scheduler::now.
+        // STUB: todo!("Scheduler::now")
+        // BEGIN SOLUTION
         self.shared.wall_now()
+        // END SOLUTION
     }
 
     /// Adds a job. `job` is called for every run; an `Err` counts as a failure.
@@ -769,6 +888,10 @@ impl Scheduler {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), String>> + Send + 'static,
     {
+        // STUB: // TODO: implement Scheduler::add.
+        // STUB: let _ = (name, trigger, job);
+        // STUB: todo!("Scheduler::add")
+        // BEGIN SOLUTION
         assert!(
             trigger != Trigger::Every(Duration::ZERO),
             "a job cannot run every 0 seconds"
@@ -813,8 +936,10 @@ impl Scheduler {
         self.shared.changed.notify_one();
         self.shared.save()?;
         Ok(id)
+        // END SOLUTION
     }
 
+    // BEGIN SOLUTION
     fn update(&self, id: JobId, f: impl FnOnce(&mut Job, NaiveDateTime)) -> bool {
         let now = self.shared.wall_now();
         let found = {
@@ -831,27 +956,42 @@ impl Scheduler {
         found
     }
 
+    // END SOLUTION
     /// Stops starting runs of the job until [`resume`](Self::resume). Returns whether the
     /// job exists.
     pub fn pause(&self, id: JobId) -> bool {
+        // STUB: // TODO: implement Scheduler::pause.
+        // STUB: let _ = id;
+        // STUB: todo!("Scheduler::pause")
+        // BEGIN SOLUTION
         self.update(id, |job, _| {
             job.paused = true;
             job.next = None;
         })
+        // END SOLUTION
     }
 
     /// Starts scheduling a paused job again, from now. Returns whether the job exists.
     pub fn resume(&self, id: JobId) -> bool {
+        // STUB: // TODO: implement Scheduler::resume.
+        // STUB: let _ = id;
+        // STUB: todo!("Scheduler::resume")
+        // BEGIN SOLUTION
         self.update(id, |job, now| {
             if job.paused {
                 job.paused = false;
                 job.next = first_due(&job.trigger, now);
             }
         })
+        // END SOLUTION
     }
 
     /// Removes the job; a run going now finishes. Returns whether the job existed.
     pub fn cancel(&self, id: JobId) -> bool {
+        // STUB: // TODO: implement Scheduler::cancel.
+        // STUB: let _ = id;
+        // STUB: todo!("Scheduler::cancel")
+        // BEGIN SOLUTION
         let removed = {
             let mut state = self.shared.lock();
             let before = state.jobs.len();
@@ -860,21 +1000,32 @@ impl Scheduler {
         };
         self.shared.changed.notify_one();
         removed
+        // END SOLUTION
     }
 
     /// The job's status, or `None` for an unknown (or cancelled) job.
     pub fn status(&self, id: JobId) -> Option<JobStatus> {
+        // STUB: // TODO: implement Scheduler::status.
+        // STUB: let _ = id;
+        // STUB: todo!("Scheduler::status")
+        // BEGIN SOLUTION
         let state = self.shared.lock();
         state.jobs.iter().find(|job| job.id == id).map(Job::status)
+        // END SOLUTION
     }
 
     /// The status of every job, in the order they were added (cancelled jobs are gone),
     /// read now: the same as [`status`](Self::status) says of each.
     pub fn jobs(&self) -> Vec<JobStatus> {
+        // STUB: // TODO: implement Scheduler::jobs.
+        // STUB: todo!("Scheduler::jobs")
+        // BEGIN SOLUTION
         let state = self.shared.lock();
         state.jobs.iter().map(Job::status).collect()
+        // END SOLUTION
     }
 }
+// BEGIN SOLUTION
 
 /// When a trigger first fires after `now`.
 fn first_due(trigger: &Trigger, now: NaiveDateTime) -> Option<NaiveDateTime> {
@@ -964,3 +1115,4 @@ async fn run_once(shared: Arc<Shared>, id: JobId, run: JobFn) {
     }
     let _ = shared.save();
 }
+// END SOLUTION

@@ -1,3 +1,45 @@
+// STUB: //! # Kata 10 — a circuit breaker
+// STUB: //!
+// STUB: //! Build [`CircuitBreaker`]: it stands between a caller and a service that may be failing.
+// STUB: //! While **closed** it lets calls through and counts consecutive failures; at
+// STUB: //! [`Config::failure_threshold`] it **opens** and fails fast, without calling the service,
+// STUB: //! for [`Config::reset_timeout`]. Then it is **half-open**: at most
+// STUB: //! [`Config::half_open_max_calls`] trial calls at a time go through; after
+// STUB: //! [`Config::success_threshold`] successes it closes again, and one failure reopens it.
+// STUB: //! With a [`Config::failure_rate`] it also opens when the failure rate over the last calls
+// STUB: //! reaches a threshold, once enough calls were made.
+// STUB: //!
+// STUB: //! ```no_run
+// STUB: //! # #[tokio::main(flavor = "current_thread")]
+// STUB: //! # async fn main() {
+// STUB: //! use circuit_breaker::{BreakerError, CircuitBreaker, Config, State};
+// STUB: //!
+// STUB: //! let breaker = CircuitBreaker::new(Config { failure_threshold: 2, ..Config::default() }).unwrap();
+// STUB: //! for _ in 0..2 {
+// STUB: //!     let _: Result<(), _> = breaker.call(|| async { Err("service down") }).await;
+// STUB: //! }
+// STUB: //! assert_eq!(breaker.state(), State::Open);
+// STUB: //! let rejected: Result<(), BreakerError<&str>> = breaker.call(|| async { Ok(()) }).await;
+// STUB: //! assert!(matches!(rejected, Err(BreakerError::Open)));
+// STUB: //! # }
+// STUB: //! ```
+// STUB: //!
+// STUB: //! Every `// TODO:` marks a place to write code. Run the examples with
+// STUB: //! `cargo test -p circuit-breaker`; `cargo kata grade circuit-breaker` grades the kata.
+// STUB: //!
+// STUB: //! # Stages
+// STUB: //!
+// STUB: //! 1. Closed → open after consecutive failures, fail fast, half-open after the reset
+// STUB: //!    timeout, closed after enough successes, reopened by a failed trial; transitions
+// STUB: //!    reported with the right `from` and `to`; counts of 0 refused.
+// STUB: //! 2. Call timeout (cancels, counts as a failure), an error predicate, the half-open trial
+// STUB: //!    limit, one open → half-open event, a registry by name; checked against a model.
+// STUB: //! 3. A manual override held until released (`force_open`, `force_close`, `release`), the
+// STUB: //!    state and counts of one breaker (`status`) and of every breaker of a registry
+// STUB: //!    (`list`), and `call_or`, which runs a fallback when the breaker refuses a call.
+// STUB: //! 4. A failure-rate window ([`FailureRate`]) beside the consecutive-failure rule.
+// STUB: //! 5. Thread safety, checked with loom: build the state from the `sync` module's types.
+// BEGIN SOLUTION
 //! # Kata 10 — a circuit breaker, reference solution
 //!
 //! A [`CircuitBreaker`] stands between a caller and a service that may be failing. While
@@ -46,17 +88,28 @@
 //! other counts whenever a period starts.
 //!
 //! [`state`]: CircuitBreaker::state
+// END SOLUTION
 
+// STUB: // TODO: delete this line once everything is written: it silences the warnings about
+// STUB: // the unfinished code (unused arguments and fields).
+// STUB: #![allow(unused)]
+// STUB:
+// STUB: use std::collections::HashMap;
+// BEGIN SOLUTION
 use std::collections::{HashMap, VecDeque};
+// END SOLUTION
 use std::fmt;
 use std::future::Future;
+// STUB: use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod sync;
 
+// BEGIN SOLUTION
 use sync::Mutex;
 
+// END SOLUTION
 /// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
     /// The current instant.
@@ -69,7 +122,11 @@ pub struct TokioClock;
 
 impl Clock for TokioClock {
     fn now(&self) -> Instant {
+        // STUB: // TODO: implement TokioClock::now.
+        // STUB: todo!("TokioClock::now")
+        // BEGIN SOLUTION
         tokio::time::Instant::now().into_std()
+        // END SOLUTION
     }
 }
 
@@ -236,6 +293,7 @@ impl fmt::Display for Rejected {
 
 impl std::error::Error for Rejected {}
 
+// BEGIN SOLUTION
 /// Everything the mutex guards.
 #[derive(Debug, Clone)]
 struct Inner {
@@ -287,19 +345,28 @@ impl Inner {
 
 type Listener = Arc<dyn Fn(Transition) + Send + Sync>;
 
+// END SOLUTION
 /// A circuit breaker. Share it with an `Arc`; every method takes `&self`.
 pub struct CircuitBreaker {
+    // STUB: // TODO: choose the fields: the configuration, the clock, the state behind a
+    // STUB: // `sync::Mutex`, the listeners.
+    // STUB: _todo: (),
+    // BEGIN SOLUTION
     config: Config,
     clock: Arc<dyn Clock>,
     inner: Mutex<Inner>,
     listeners: Mutex<Vec<Listener>>,
+    // END SOLUTION
 }
 
 impl fmt::Debug for CircuitBreaker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // STUB: f.debug_struct("CircuitBreaker").finish_non_exhaustive()
+        // BEGIN SOLUTION
         f.debug_struct("CircuitBreaker")
             .field("config", &self.config)
             .finish_non_exhaustive()
+        // END SOLUTION
     }
 }
 
@@ -313,32 +380,47 @@ impl fmt::Debug for CircuitBreaker {
 #[derive(Debug)]
 #[must_use = "report the call's outcome with success() or failure()"]
 pub struct Permit<'a> {
+    // STUB: // TODO: choose the fields.
+    // STUB: _todo: PhantomData<&'a CircuitBreaker>,
+    // BEGIN SOLUTION
     breaker: &'a CircuitBreaker,
     generation: u64,
     trial: bool,
     reported: bool,
+    // END SOLUTION
 }
 
 impl Permit<'_> {
     /// The call succeeded.
     pub fn success(mut self) {
+        // STUB: // TODO: implement Permit::success.
+        // STUB: todo!("Permit::success")
+        // BEGIN SOLUTION
         self.reported = true;
         self.breaker.record(self.generation, self.trial, Some(true));
+        // END SOLUTION
     }
 
     /// The call failed.
     pub fn failure(mut self) {
+        // STUB: // TODO: implement Permit::failure.
+        // STUB: todo!("Permit::failure")
+        // BEGIN SOLUTION
         self.reported = true;
         self.breaker
             .record(self.generation, self.trial, Some(false));
+        // END SOLUTION
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
+        // STUB: // TODO: a permit dropped without an outcome must still free its half-open slot.
+        // BEGIN SOLUTION
         if !self.reported {
             self.breaker.record(self.generation, self.trial, None);
         }
+        // END SOLUTION
     }
 }
 
@@ -359,6 +441,9 @@ impl CircuitBreaker {
     /// [`ConfigError`] when a count in `config` is 0 or its `failure_rate` is invalid (with
     /// several, the first in the order of the fields).
     pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        // STUB: // TODO: implement CircuitBreaker::with_clock.
+        // STUB: todo!("CircuitBreaker::with_clock")
+        // BEGIN SOLUTION
         if config.failure_threshold == 0 {
             return Err(ConfigError::ZeroFailureThreshold);
         }
@@ -393,43 +478,68 @@ impl CircuitBreaker {
             }),
             listeners: Mutex::new(Vec::new()),
         })
+        // END SOLUTION
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
+        // STUB: // TODO: implement CircuitBreaker::config.
+        // STUB: todo!("CircuitBreaker::config")
+        // BEGIN SOLUTION
         &self.config
+        // END SOLUTION
     }
 
     /// Calls `listener` on every change of state, after the change: on the thread whose call
     /// made it, before that call returns, and outside the breaker's lock, so a listener may
     /// use the breaker.
     pub fn on_transition(&self, listener: impl Fn(Transition) + Send + Sync + 'static) {
+        // STUB: // TODO: implement CircuitBreaker::on_transition.
+        // STUB: todo!("CircuitBreaker::on_transition")
+        // BEGIN SOLUTION
         self.listeners
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(Arc::new(listener));
+        // END SOLUTION
     }
 
     /// The current state (an open breaker whose reset timeout has passed is half-open).
     pub fn state(&self) -> State {
+        // STUB: // TODO: implement CircuitBreaker::state.
+        // STUB: todo!("CircuitBreaker::state")
+        // BEGIN SOLUTION
         self.with_inner(|inner, _, _| inner.state)
+        // END SOLUTION
     }
 
     /// The state and the counts, read together.
     pub fn status(&self) -> Status {
+        // STUB: // TODO: implement CircuitBreaker::status.
+        // STUB: todo!("CircuitBreaker::status")
+        // BEGIN SOLUTION
         self.with_inner(|inner, _, _| inner.status())
+        // END SOLUTION
     }
 
     /// Moves the breaker to open and holds it there until [`release`](Self::release):
     /// every call is refused, however much time passes.
     pub fn force_open(&self) {
+        // STUB: // TODO: implement CircuitBreaker::force_open.
+        // STUB: todo!("CircuitBreaker::force_open")
+        // BEGIN SOLUTION
         self.force(State::Open);
+        // END SOLUTION
     }
 
     /// Moves the breaker to closed and holds it there until [`release`](Self::release):
     /// every call is let through and no outcome is counted, so nothing opens it.
     pub fn force_close(&self) {
+        // STUB: // TODO: implement CircuitBreaker::force_close.
+        // STUB: todo!("CircuitBreaker::force_close")
+        // BEGIN SOLUTION
         self.force(State::Closed);
+        // END SOLUTION
     }
 
     /// Ends an override: automatic behaviour resumes from the state the breaker was held
@@ -437,6 +547,9 @@ impl CircuitBreaker {
     /// after the release). No event, as the state does not change. On a breaker that is
     /// not forced, it does nothing.
     pub fn release(&self) {
+        // STUB: // TODO: implement CircuitBreaker::release.
+        // STUB: todo!("CircuitBreaker::release")
+        // BEGIN SOLUTION
         self.with_inner(|inner, clock, _| {
             if inner.forced {
                 inner.forced = false;
@@ -444,8 +557,10 @@ impl CircuitBreaker {
                 inner.opened_at = clock.now();
             }
         });
+        // END SOLUTION
     }
 
+    // BEGIN SOLUTION
     /// Holds the breaker in `to`: a transition (with its event) when the state changes,
     /// a new period without an event when it is already there.
     fn force(&self, to: State) {
@@ -459,12 +574,16 @@ impl CircuitBreaker {
         });
     }
 
+    // END SOLUTION
     /// Asks for room for one call.
     ///
     /// # Errors
     ///
     /// [`Rejected`] while open, or while half-open with every trial slot taken.
     pub fn try_acquire(&self) -> Result<Permit<'_>, Rejected> {
+        // STUB: // TODO: implement CircuitBreaker::try_acquire.
+        // STUB: todo!("CircuitBreaker::try_acquire")
+        // BEGIN SOLUTION
         let config = self.config;
         let granted = self.with_inner(|inner, _, _| match inner.state {
             State::Closed => Some((inner.generation, false)),
@@ -482,6 +601,7 @@ impl CircuitBreaker {
             trial,
             reported: false,
         })
+        // END SOLUTION
     }
 
     /// Makes a call through the breaker; every `Err` counts as a failure.
@@ -515,10 +635,14 @@ impl CircuitBreaker {
     where
         Fut: Future<Output = Result<T, E>>,
     {
+        // STUB: // TODO: implement CircuitBreaker::call_or.
+        // STUB: todo!("CircuitBreaker::call_or")
+        // BEGIN SOLUTION
         match self.call(f).await {
             Err(BreakerError::Open) => Ok(fallback()),
             outcome => outcome,
         }
+        // END SOLUTION
     }
 
     /// Like [`call`](Self::call), but only errors for which `is_failure` returns `true`
@@ -536,6 +660,9 @@ impl CircuitBreaker {
     where
         Fut: Future<Output = Result<T, E>>,
     {
+        // STUB: // TODO: implement CircuitBreaker::call_with.
+        // STUB: todo!("CircuitBreaker::call_with")
+        // BEGIN SOLUTION
         let permit = self.try_acquire().map_err(|Rejected| BreakerError::Open)?;
         let outcome = match self.config.call_timeout {
             Some(limit) => match tokio::time::timeout(limit, f()).await {
@@ -561,7 +688,9 @@ impl CircuitBreaker {
                 Err(BreakerError::Inner(error))
             }
         }
+        // END SOLUTION
     }
+    // BEGIN SOLUTION
 
     /// Runs `f` on the state under the lock, after the lazy open → half-open step, then
     /// tells the listeners about every transition, outside the lock. The clock is read only
@@ -647,8 +776,10 @@ impl CircuitBreaker {
             }
         }
     }
+    // END SOLUTION
 }
 
+// BEGIN SOLUTION
 /// The one place the state changes: `from` is read before `to` is assigned.
 fn transition(inner: &mut Inner, to: State, now: Instant, events: &mut Vec<Transition>) {
     let from = inner.state;
@@ -670,10 +801,15 @@ fn new_period(inner: &mut Inner) {
     inner.window_failures = 0;
 }
 
+// END SOLUTION
 /// Breakers by name, created on first use and shared afterwards.
 pub struct Registry {
+    // STUB: // TODO: choose the fields.
+    // STUB: _todo: PhantomData<HashMap<String, Arc<CircuitBreaker>>>,
+    // BEGIN SOLUTION
     clock: Arc<dyn Clock>,
     breakers: Mutex<HashMap<String, Arc<CircuitBreaker>>>,
+    // END SOLUTION
 }
 
 impl fmt::Debug for Registry {
@@ -696,10 +832,14 @@ impl Registry {
 
     /// An empty registry whose breakers use `clock`.
     pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        // STUB: // TODO: implement Registry::with_clock.
+        // STUB: todo!("Registry::with_clock")
+        // BEGIN SOLUTION
         Self {
             clock,
             breakers: Mutex::new(HashMap::new()),
         }
+        // END SOLUTION
     }
 
     /// The breaker called `name`, created with `config` if there is none yet (an existing
@@ -713,6 +853,9 @@ impl Registry {
         name: &str,
         config: Config,
     ) -> Result<Arc<CircuitBreaker>, ConfigError> {
+        // STUB: // TODO: implement Registry::get_or_create.
+        // STUB: todo!("Registry::get_or_create")
+        // BEGIN SOLUTION
         let mut breakers = self
             .breakers
             .lock()
@@ -723,21 +866,29 @@ impl Registry {
         let breaker = Arc::new(CircuitBreaker::with_clock(config, Arc::clone(&self.clock))?);
         breakers.insert(name.to_owned(), Arc::clone(&breaker));
         Ok(breaker)
+        // END SOLUTION
     }
 
     /// The breaker called `name`, if it exists.
     pub fn get(&self, name: &str) -> Option<Arc<CircuitBreaker>> {
+        // STUB: // TODO: implement Registry::get.
+        // STUB: todo!("Registry::get")
+        // BEGIN SOLUTION
         self.breakers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(name)
             .cloned()
+        // END SOLUTION
     }
 
     /// Every breaker of the registry with its name and [`Status`], sorted by name. The
     /// breakers are read after the registry's lock is released, so a listener may use the
     /// registry.
     pub fn list(&self) -> Vec<(String, Status)> {
+        // STUB: // TODO: implement Registry::list.
+        // STUB: todo!("Registry::list")
+        // BEGIN SOLUTION
         let breakers: Vec<(String, Arc<CircuitBreaker>)> = self
             .breakers
             .lock()
@@ -751,5 +902,6 @@ impl Registry {
             .collect();
         listed.sort_by(|a, b| a.0.cmp(&b.0));
         listed
+        // END SOLUTION
     }
 }

@@ -1,3 +1,4 @@
+// SOLUTION FILE
 //! A demo server for kata 06: `cargo run -p graceful-shutdown-solution --bin server`, then
 //! `curl localhost:3000/slow` and press Ctrl-C (once to drain, twice to force).
 
