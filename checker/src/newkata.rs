@@ -622,7 +622,8 @@ pub fn render(written: &Written) -> String {
         "\nNext:\n  \
          cargo kata verify {id}     # skeleton 0%, solution 100%, the mutant caught (rebuilds the checker)\n  \
          cargo kata grade {id}      # the skeleton, as a learner first sees it: 0%\n  \
-         cargo test -p {id}-solution\n\
+         cargo test -p {id}-solution\n  \
+         cargo kata derive {id}     # after each edit of the solution: the skeleton again\n\
          Then make the kata yours: the task in solutions/{dir}/src/lib.rs (marked with\n\
          // BEGIN SOLUTION … // END SOLUTION and // STUB:), the hidden tests in checker/hidden/{dir}/,\n\
          the mutants, the hints in katas.toml and the chapter book/src/katas/{dir}.md; the book's\n\
@@ -653,6 +654,18 @@ mod tests {
             ..names()
         };
         assert_eq!(names.fill("# Kata NN · My kata"), "# Kata 11 · NN my-kata");
+    }
+
+    #[test]
+    fn rule_maps_are_used_when_the_workbook_keeps_them() {
+        let root = std::env::temp_dir().join(format!("kata-new-rules-{}", std::process::id()));
+        let solution = root.join("solutions/01-a");
+        std::fs::create_dir_all(&solution).unwrap();
+        let katas: Vec<toml::Value> = vec![toml::from_str("dir = \"01-a\"").unwrap()];
+        assert!(!uses_rule_maps(&root, &katas));
+        std::fs::write(solution.join("rules.toml"), "").unwrap();
+        assert!(uses_rule_maps(&root, &katas));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
