@@ -118,6 +118,48 @@ fn every_kata_chapter_has_the_sections_interviews_rely_on() {
     }
 }
 
+/// "Writing your own kata" shows the files `cargo kata new` writes (its templates, which
+/// `checker/tests/new_kata.rs` scaffolds, verifies and grades) and the skeleton derived from
+/// the marked one, checked here against the derivation itself.
+#[test]
+fn the_authoring_chapter_shows_the_scaffold_and_its_real_derivation() {
+    let root = book::repository_root();
+    let summary = std::fs::read_to_string(root.join("book/src/SUMMARY.md")).unwrap();
+    assert!(summary.contains("(writing-your-own-kata.md)"));
+    let source = std::fs::read_to_string(root.join("book/src/writing-your-own-kata.md")).unwrap();
+    let includes: Vec<&str> = source
+        .lines()
+        .filter(|l| l.contains("{{#include"))
+        .collect();
+    assert!(includes.len() >= 4, "{includes:?}");
+    for line in includes {
+        assert!(
+            line.contains("../../checker/templates/new-kata/"),
+            "code must come from the templates `cargo kata new` writes: {line}"
+        );
+    }
+    let template = std::fs::read_to_string(root.join("checker/templates/new-kata/lib.rs")).unwrap();
+    let derived = kata_derive::derive(&template)
+        .expect("the template derives")
+        .expect("the template has a skeleton");
+    let after = source
+        .split_once("<!-- derived from checker/templates/new-kata/lib.rs")
+        .expect("the chapter shows the derivation")
+        .1;
+    let block = after
+        .split_once("```rust\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .expect("a rust block follows")
+        .0;
+    assert_eq!(
+        format!("{block}\n"),
+        derived,
+        "the chapter's skeleton is the derivation"
+    );
+    let html = std::fs::read_to_string(built().join("writing-your-own-kata.html")).unwrap();
+    assert!(html.contains("BEGIN SOLUTION") && html.contains("spaces-only"));
+}
+
 #[test]
 fn no_directive_or_include_is_left_unexpanded() {
     for file in html_files(built()) {

@@ -27,6 +27,7 @@ Examples:
   cargo kata review 1                     grade katas/01-event-emitter/tests/review.rs by the
                                           mutants its tests catch
   cargo kata verify                       the workbook's self-check
+  cargo kata new word-count               scaffold a kata of your own (from the root)
   cargo kata derive --check               every skeleton equals what its solution derives
   cargo kata interview new 1 --candidate Ada --minutes 45 --out ../ada
   cargo kata interview grade ../ada
@@ -216,6 +217,21 @@ pub enum Command {
         /// cargo-mutants: after an edit of a fidelity.toml.
         #[arg(long, conflicts_with_all = ["in_diff", "timeout", "jobs"])]
         no_run: bool,
+    },
+    /// Scaffold a new kata that passes `cargo kata verify` at once: a katas.toml entry, the
+    /// marked solution with one mutant, the derived skeleton with an example test, one
+    /// hidden stage and a book chapter (listed in book/src/SUMMARY.md).
+    ///
+    /// Run it from the workbook's root. The task it writes is a placeholder (count the words
+    /// of a text) to replace with your own; the book's chapter "Writing your own kata" walks
+    /// through it.
+    New {
+        /// The kata's name: lowercase letters, digits and dashes (`word-count`). It is the
+        /// kata's id, the skeleton's package name and, with `_` for `-`, its crate name.
+        name: String,
+        /// The title in the book and the tables [default: the name, e.g. "Word count"].
+        #[arg(long)]
+        title: Option<String>,
     },
     /// Write each kata's skeleton (katas/<dir>/src) from its marked solution
     /// (solutions/<dir>/src): a maintainer's command, it overwrites the skeleton.

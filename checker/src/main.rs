@@ -13,6 +13,7 @@
 //! - `mutants`, `verify` and `cache`: the self-check, and its verdicts kept by content.
 //! - `review`: review grading — the learner's tests, scored by the mutants they catch.
 //! - `interview`: candidate bundles, the interviewer's records, reports.
+//! - `newkata`: `cargo kata new`, a kata scaffolded from `checker/templates/new-kata/`.
 //! - `progress`, `study`, `watch`: self-study — the progress file, hints, status,
 //!   solutions, reset, and the watch loop.
 
@@ -34,6 +35,7 @@ mod harness;
 mod interview;
 mod manifest;
 mod mutants;
+mod newkata;
 mod progress;
 mod report;
 mod review;
@@ -320,6 +322,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if options.in_diff.is_none() {
                 println!("Written: {}", options.out.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::New { name, title }) => {
+            let cwd = std::env::current_dir().context("cannot read the current folder")?;
+            let written = newkata::new(&root, &cwd, &name, title.as_deref())?;
+            print!("{}", newkata::render(&written));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Derive { katas, check }) => derive(&root, &manifest, &katas, check),
