@@ -29,8 +29,10 @@
 // STUB: //! # Stages
 // STUB: //!
 // STUB: //! 1. `RandomNumbers` (count, seed, delay) and `filter`.
-// STUB: //! 2. Poll-level correctness: `Pending` only after registering the waker (poll the `Sleep`),
-// STUB: //!    no waking yourself at once (busy polling), `None` forever after the end.
+// STUB: //! 2. Poll-level correctness, for the stream and the filter: `Pending` only after
+// STUB: //!    registering the waker (poll the `Sleep`; a filter that rejects an item polls its
+// STUB: //!    stream again), no waking yourself at once (busy polling), `None` forever after the
+// STUB: //!    end, and each delay starting at the poll that asks for its reading.
 // STUB: //! 3. NDJSON split across arbitrary chunks, and `pipeline`: a bounded buffer, errors that
 // STUB: //!    stop it, dropping that stops the producer.
 // BEGIN SOLUTION
