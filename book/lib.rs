@@ -5,6 +5,8 @@
 //! never keeps a second copy of it:
 //!
 //! - `<!-- kata:stages ID -->`: the stage table, from `katas.toml`;
+//! - `<!-- kata:rules ID -->`: the rules the prompt states, stage by stage, from
+//!   `solutions/<dir>/rules.toml` (the rule map `cargo kata verify` checks);
 //! - `<!-- kata:hints ID -->`: the hints as collapsed blocks that open one at a time;
 //! - `<!-- kata:mistakes ID -->`: the mutants of `solutions/<dir>/mutants.toml`, the
 //!   mistakes the hidden tests are proven to catch.
@@ -162,6 +164,73 @@ pub fn render_quiz(name: &str, quiz: &Quiz) -> String {
     out
 }
 
+/// A kata's rule map: `solutions/<dir>/rules.toml`.
+#[derive(Debug, Deserialize)]
+pub struct Rules {
+    /// The rules, in the file's order.
+    #[serde(rename = "rule", default)]
+    pub rules: Vec<Rule>,
+}
+
+/// One rule the prompt states.
+#[derive(Debug, Deserialize)]
+pub struct Rule {
+    /// Its id (mutants name it).
+    pub id: String,
+    /// Its stage, from 1.
+    pub stage: usize,
+    /// The rule, in Markdown.
+    pub text: String,
+}
+
+/// Reads the rule map of `kata` in the repository at `root`.
+///
+/// # Errors
+///
+/// When the file is missing or malformed, or a rule names a stage the kata does not have.
+pub fn load_rules(root: &Path, kata: &Kata) -> Result<Rules> {
+    let path = root.join("solutions").join(&kata.dir).join("rules.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    let rules: Rules =
+        toml::from_str(&text).with_context(|| format!("failed to parse {}", path.display()))?;
+    if let Some(rule) = rules
+        .rules
+        .iter()
+        .find(|r| r.stage == 0 || r.stage > kata.stages.len())
+    {
+        return Err(anyhow!(
+            "{}: rule `{}` names stage {}, but the kata has stages 1 to {}",
+            path.display(),
+            rule.id,
+            rule.stage,
+            kata.stages.len()
+        ));
+    }
+    Ok(rules)
+}
+
+/// The rules of each stage, as Markdown: a bold stage line, then the rules as a list.
+pub fn render_rules(kata: &Kata, rules: &Rules) -> String {
+    let mut out = String::new();
+    for (index, stage) in kata.stages.iter().enumerate() {
+        let of_stage: Vec<&Rule> = rules
+            .rules
+            .iter()
+            .filter(|r| r.stage == index + 1)
+            .collect();
+        if of_stage.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("**Stage {} · {}**\n\n", index + 1, stage.title));
+        for rule in of_stage {
+            out.push_str(&format!("- {}\n", rule.text.trim()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[derive(Debug, Deserialize)]
 struct Mutants {
     #[serde(rename = "mutant", default)]
@@ -284,6 +353,7 @@ impl KataPreprocessor {
                 .with_context(|| format!("directive `{trimmed}` names no kata of katas.toml"))?;
             match what {
                 "stages" => out.push_str(&stages(kata)),
+                "rules" => out.push_str(&render_rules(kata, &load_rules(&self.root, kata)?)),
                 "hints" => out.push_str(&hints(kata)),
                 "mistakes" => out.push_str(&self.mistakes(kata)?),
                 _ => return Err(anyhow!("unknown directive `{trimmed}`")),

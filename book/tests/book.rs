@@ -272,3 +272,82 @@ fn theory_code_is_included_from_the_tested_crate() {
         );
     }
 }
+
+/// The rule map is shown in every kata chapter, in the prompt part (after the stages, before
+/// the hints that interview bundles cut at), and every rule of `rules.toml` reaches the page
+/// under its stage.
+#[test]
+fn every_kata_chapter_lists_its_rules_by_stage_before_the_hints() {
+    let root = book::repository_root();
+    let manifest = book::load_manifest(&root).unwrap();
+    for kata in &manifest.katas {
+        let text =
+            std::fs::read_to_string(root.join(format!("book/src/katas/{}.md", kata.dir))).unwrap();
+        let marker = text
+            .find(&format!("<!-- kata:rules {} -->", kata.id))
+            .unwrap_or_else(|| panic!("{}: no kata:rules marker", kata.dir));
+        let stages = text.find("## Stages").unwrap();
+        let hints = text.find("## Hints").unwrap();
+        assert!(
+            stages < marker && marker < hints,
+            "{}: the rules belong in the prompt part, between the stages and the hints",
+            kata.dir
+        );
+        let rules = book::load_rules(&root, kata).unwrap();
+        assert!(!rules.rules.is_empty(), "{}: rules.toml is empty", kata.dir);
+        let markdown = book::render_rules(kata, &rules);
+        for rule in &rules.rules {
+            let heading = format!(
+                "**Stage {} · {}**",
+                rule.stage,
+                kata.stages[rule.stage - 1].title
+            );
+            let under = markdown.find(&heading).unwrap();
+            let next = markdown[under + heading.len()..]
+                .find("**Stage ")
+                .map_or(markdown.len(), |at| under + heading.len() + at);
+            assert!(
+                markdown[under..next].contains(&format!("- {}\n", rule.text.trim())),
+                "{}: rule {} is not listed under its stage",
+                kata.dir,
+                rule.id
+            );
+        }
+        // The page holds one list item per rule in the rules' part, after the stage table.
+        let html =
+            std::fs::read_to_string(built().join(format!("katas/{}.html", kata.dir))).unwrap();
+        let start = html.find("The rules, stage by stage").unwrap();
+        let end = start + html[start..].find("id=\"hints\"").unwrap();
+        let items = html[start..end].matches("<li>").count();
+        assert_eq!(items, rules.rules.len(), "{}: one item per rule", kata.dir);
+        for stage in 1..=kata.stages.len() {
+            let has = rules.rules.iter().any(|r| r.stage == stage);
+            assert_eq!(
+                html[start..end].contains(&format!("<strong>Stage {stage} · ")),
+                has,
+                "{}: stage {stage}'s heading is shown exactly when it has rules",
+                kata.dir
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rule_of_a_stage_the_kata_lacks_is_refused() {
+    let root = std::env::temp_dir().join(format!("book-rules-{}", std::process::id()));
+    let manifest = book::load_manifest(&book::repository_root()).unwrap();
+    let kata = &manifest.katas[0];
+    let dir = root.join("solutions").join(&kata.dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("rules.toml"),
+        format!(
+            "[[rule]]\nid = \"r\"\nstage = {}\ntext = \"t\"\n",
+            kata.stages.len() + 1
+        ),
+    )
+    .unwrap();
+    let error = format!("{:#}", book::load_rules(&root, kata).unwrap_err());
+    assert!(error.contains("rule `r` names stage"), "{error}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -7,7 +7,7 @@
 //! graded again. The key covers, per kata: the manifest entry, the hidden tests and
 //! fixtures (embedded, and the folder on disk), every graded variant's sources (skeleton,
 //! solution, each mutant as applied, each alternative as laid over the solution) and
-//! `mutants.toml` itself; and for every kata: the support crate, the root `Cargo.toml`
+//! `mutants.toml` and `rules.toml` themselves; and for every kata: the support crate, the root `Cargo.toml`
 //! and `Cargo.lock`, the checker's own sources, the toolchain (`rustc -vV`, `cargo -V`)
 //! and the settings that reach the tests (`LOOM_MAX_PREEMPTIONS`, network isolation).
 
@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::verify::KataCheck;
 
 /// Bumped when the format of the key or of the stored files changes.
-const FORMAT: &str = "kata-verify-cache 1";
+const FORMAT: &str = "kata-verify-cache 2";
 
 /// A SHA-256 of the checker's own sources (`checker/src/**`, `build.rs`, `Cargo.toml`),
 /// computed by `build.rs`.
@@ -202,6 +202,11 @@ impl Store {
         Store {
             dir: root.join("target").join("kata-verify"),
         }
+    }
+
+    /// A store in `dir` (the checker's tests keep fixture katas' memory apart).
+    pub fn at(dir: PathBuf) -> Self {
+        Store { dir }
     }
 
     fn path(&self, kata: &str) -> PathBuf {

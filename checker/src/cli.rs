@@ -219,11 +219,18 @@ pub enum Command {
     /// Self-check the workbook: every skeleton compiles and scores 0, every solution and
     /// alternative scores 100%, and every mutant is caught by at least one hidden test.
     ///
+    /// It also checks each kata's rule map (solutions/<kata>/rules.toml: the rules its
+    /// prompt states, each with a stage): every rule is broken by at least one mutant, every
+    /// mutant names the rule it breaks (`rule = "<id>"` in mutants.toml), and a test of
+    /// that rule's stage catches it — a mutant caught only by another stage's tests is a
+    /// problem, and so is a kata without rules.toml.
+    ///
     /// A sound kata's verdict is kept in target/kata-verify/, keyed by a hash of everything
-    /// it depends on (its skeleton, solution, mutants, alternatives, hidden tests and
+    /// it depends on (its skeleton, solution, mutants, rules, alternatives, hidden tests and
     /// manifest entry, the support crate, the root Cargo.toml and Cargo.lock, the checker
     /// and the toolchain); it is served again until one byte of those changes. A mutant's
-    /// tests stop at the first one that fails; the one that caught it last time runs first.
+    /// tests of its rule's stage run first, and stop at the first of them that fails (the
+    /// one that caught it last time runs first); when none does, all its tests run.
     Verify {
         /// Only these katas [default: all].
         katas: Vec<String>,
@@ -233,6 +240,10 @@ pub enum Command {
         /// Grade every kata, even those whose verdict is in the cache.
         #[arg(long)]
         no_cache: bool,
+        /// Read the solutions (sources, mutants, rules) from DIR/<kata folder>/ instead of
+        /// solutions/ (for the checker's own tests).
+        #[arg(long, value_name = "DIR", hide = true)]
+        solutions: Option<PathBuf>,
     },
 }
 

@@ -45,6 +45,11 @@ pub struct Plan {
     /// Tests to start before the others, in this order (the self-check puts first the
     /// test that caught a mutant last time). Unknown names are ignored.
     pub first: Vec<String>,
+    /// With [`Plan::stop_at_first_failure`]: the stage (0-based) whose tests decide. They
+    /// start first (after [`Plan::first`]), and only a failure of one of them stops the
+    /// others; so when none of them fails, every test runs and the report says which
+    /// other stages' tests fail. The self-check sets it to the stage of a mutant's rule.
+    pub deciding_stage: Option<usize>,
     /// Build the attempt but run none of its tests (its report has no tests). Cargo
     /// unifies the dependencies' features over the packages of one build, so the
     /// self-check builds every kata's skeleton beside the katas it grades: the
@@ -142,11 +147,14 @@ pub fn grade_planned(
         .unwrap_or_else(|| "the hidden tests could not be built against this attempt".into());
     let default_plan = Plan::default();
     let plan_of = |attempt: usize| plans.get(attempt).unwrap_or(&default_plan);
+    let deciding: Vec<Option<usize>> = (0..attempts.len())
+        .map(|a| plan_of(a).deciding_stage)
+        .collect();
     let stops: Vec<Option<Stop>> = (0..attempts.len())
         .map(|a| plan_of(a).stop_at_first_failure.then(Stop::new).transpose())
         .collect::<Result<_>>()?;
     let order = schedule(&jobs, plan_of);
-    let runs = run_all(harness, &jobs, &order, &stops, &build_failure)?;
+    let runs = run_all(harness, &jobs, &order, &stops, &deciding, &build_failure)?;
     let spent = Timings {
         build: built,
         tests: started.elapsed() - built,
@@ -213,12 +221,16 @@ fn schedule<'p>(jobs: &[Job<'_>], plan_of: impl Fn(usize) -> &'p Plan) -> Vec<us
     }
     for (attempt, queue) in &mut queues {
         let plan = plan_of(*attempt);
-        // Stable: named tests first in the plan's order, the rest in stage order.
+        // Stable: named tests first in the plan's order, then the deciding stage's, the
+        // rest in stage order.
         queue.sort_by_key(|&j| {
-            plan.first
+            let named = plan
+                .first
                 .iter()
                 .position(|name| *name == jobs[j].name)
-                .unwrap_or(usize::MAX)
+                .unwrap_or(usize::MAX);
+            let outside = plan.deciding_stage.is_some_and(|s| s != jobs[j].stage);
+            (named, outside)
         });
     }
     let mut order: Vec<usize> = queues
@@ -239,6 +251,7 @@ fn run_all(
     jobs: &[Job<'_>],
     order: &[usize],
     stops: &[Option<Stop>],
+    deciding: &[Option<usize>],
     build_failure: &str,
 ) -> Result<Vec<Run>> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -279,6 +292,7 @@ fn run_all(
                     };
                     if let (Some(stop), Ok(run)) = (stop, &run)
                         && !matches!(run.outcome, Outcome::Passed | Outcome::Stopped)
+                        && deciding[job.attempt].is_none_or(|s| s == job.stage)
                     {
                         stop.raise();
                     }

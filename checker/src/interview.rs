@@ -195,7 +195,7 @@ pub fn new(
         write_if_changed(&out.join("Cargo.lock"), &lock)?;
     }
     write_if_changed(&out.join(".gitignore"), b"/target\n")?;
-    let chapter = chapter(root, kata)?;
+    let chapter = with_rules(&chapter(root, kata)?, kata, &kata.solution_dir(root))?;
     write_if_changed(
         &out.join("README.md"),
         readme(
@@ -372,6 +372,34 @@ fn chapter(root: &Path, kata: &Kata) -> Result<String> {
     let path = root.join("book/src/katas").join(format!("{}.md", kata.dir));
     std::fs::read_to_string(&path)
         .with_context(|| format!("failed to read the chapter {}", path.display()))
+}
+
+/// The chapter with its `<!-- kata:rules ID -->` line replaced by the rules of each stage
+/// (`rules.toml` of the solution, as the book shows them). Without a `rules.toml` the line
+/// is left for [`readme`] to drop.
+fn with_rules(chapter: &str, kata: &Kata, solution_dir: &Path) -> Result<String> {
+    let Some(rules) = crate::mutants::load_rules(solution_dir, kata.stages.len())? else {
+        return Ok(chapter.to_owned());
+    };
+    let mut out = String::with_capacity(chapter.len());
+    for line in chapter.split_inclusive('\n') {
+        if !line.trim().starts_with("<!-- kata:rules") {
+            out.push_str(line);
+            continue;
+        }
+        for (index, stage) in kata.stages.iter().enumerate() {
+            let of_stage: Vec<_> = rules.iter().filter(|r| r.stage == index + 1).collect();
+            if of_stage.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "**Stage {} · {}**\n", index + 1, stage.title);
+            for rule in of_stage {
+                let _ = writeln!(out, "- {}", rule.text.trim());
+            }
+            out.push('\n');
+        }
+    }
+    Ok(out)
 }
 
 /// The `## ` sections of a chapter, as (title, body).

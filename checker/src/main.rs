@@ -283,6 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             katas,
             format,
             no_cache,
+            solutions,
         }) => {
             let selected: Vec<&manifest::Kata> = if katas.is_empty() {
                 manifest.katas.iter().collect()
@@ -299,6 +300,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             let options = verify::VerifyOptions {
                 use_cache: !no_cache,
+                solutions,
             };
             let checks = verify::verify(&root, &manifest, &selected, options)?;
             match format {

@@ -1,6 +1,7 @@
 //! The self-check (`cargo kata verify`): every skeleton compiles and scores 0, every
 //! solution and alternative scores 100%, every mutant is rejected by at least one hidden
-//! test.
+//! test, and the rule map holds: every rule of `solutions/<kata>/rules.toml` is broken by a
+//! mutant, every mutant names a rule, and a test of that rule's stage catches it.
 //!
 //! The katas to grade are built together in one cargo run. A mutant's tests stop at the
 //! first that fails (the others are not started, or are killed), and the test that caught
@@ -37,6 +38,9 @@ pub struct KataCheck {
     /// Correct solutions written differently (`solutions/<kata>/alternatives/<name>/`),
     /// with their scores (each must be 100).
     pub alternatives: Vec<(String, f64)>,
+    /// The rules its prompt states (`rules.toml`; empty when the file is missing).
+    #[serde(default)]
+    pub rules: Vec<mutants::Rule>,
     /// Everything wrong; empty when the kata is sound.
     pub problems: Vec<String>,
     /// Whether this verdict was served from the cache (`target/kata-verify/`) instead of
@@ -67,6 +71,15 @@ pub struct MutantCheck {
     pub origin: String,
     /// The bug it plants.
     pub description: String,
+    /// The rule it breaks, as `mutants.toml` names it.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// The stage of that rule (1-based), when the rule is in `rules.toml`.
+    #[serde(default)]
+    pub rule_stage: Option<usize>,
+    /// Whether a test of the rule's stage failed on it (what the rule map requires).
+    #[serde(default)]
+    pub caught_in_stage: bool,
     /// Whether at least one hidden test failed on it.
     pub caught: bool,
     /// The hidden tests that failed on it, fastest first. Its tests stop at the first
@@ -80,7 +93,8 @@ pub struct MutantCheck {
 enum Role {
     Skeleton,
     Solution,
-    Mutant(mutants::Mutant),
+    /// A mutant, and the stage (0-based) of the rule it names, when that rule exists.
+    Mutant(mutants::Mutant, Option<usize>),
     Alternative(String),
 }
 
@@ -103,6 +117,10 @@ pub struct KataPlan<'k> {
     problems: Vec<String>,
     /// `solutions/<kata>/mutants.toml` as read (descriptions and origins are reported).
     mutants_file: Vec<u8>,
+    /// `solutions/<kata>/rules.toml` as read (empty when missing).
+    rules_file: Vec<u8>,
+    /// The rules it holds.
+    rules: Vec<mutants::Rule>,
     /// Every file of `checker/hidden/<kata>/` on disk (the tests graded are the ones
     /// embedded in the checker, which are hashed too; a fixture a test might read at run
     /// time is covered by these).
@@ -110,24 +128,48 @@ pub struct KataPlan<'k> {
 }
 
 /// How `verify` runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct VerifyOptions {
     /// Serve sound verdicts whose key still holds from `target/kata-verify/`; without it
     /// every kata is graded (the result is still stored).
     pub use_cache: bool,
+    /// Read every kata's solution (sources, mutants, rules, alternatives) from
+    /// `<this>/<dir>/` instead of `solutions/<dir>/`, and keep the memory in
+    /// `<this>/.kata-verify/` (the checker's tests verify fixture rule maps this way).
+    pub solutions: Option<PathBuf>,
+}
+
+impl VerifyOptions {
+    /// The folder of `kata`'s solution.
+    fn solution_dir(&self, root: &Path, kata: &Kata) -> PathBuf {
+        match &self.solutions {
+            Some(dir) => dir.join(&kata.dir),
+            None => kata.solution_dir(root),
+        }
+    }
+
+    /// Where verdicts and catchers are remembered.
+    fn store(&self, root: &Path) -> Store {
+        match &self.solutions {
+            Some(dir) => Store::at(dir.join(".kata-verify")),
+            None => Store::new(root),
+        }
+    }
 }
 
 /// Reads a kata's variants: skeleton, every mutant (the solution with its edits), every
-/// alternative, and the solution.
-pub fn plan<'k>(root: &Path, kata: &'k Kata) -> Result<KataPlan<'k>> {
+/// alternative, and the solution; and checks the rule map (each rule broken by a mutant,
+/// each mutant naming a rule).
+pub fn plan<'k>(root: &Path, kata: &'k Kata, solution_dir: &Path) -> Result<KataPlan<'k>> {
     let skeleton = kata.skeleton_dir(root);
-    let solution_dir = kata.solution_dir(root);
-    let solution = read_sources(&solution_dir)?;
+    let solution = read_sources(solution_dir)?;
     let mut plan = KataPlan {
         kata,
         variants: Vec::new(),
         problems: Vec::new(),
         mutants_file: std::fs::read(solution_dir.join("mutants.toml")).unwrap_or_default(),
+        rules_file: std::fs::read(solution_dir.join("rules.toml")).unwrap_or_default(),
+        rules: Vec::new(),
         hidden_folder: {
             let folder = root.join("checker").join("hidden").join(&kata.dir);
             if folder.is_dir() {
@@ -143,23 +185,48 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata) -> Result<KataPlan<'k>> {
         sources: read_sources(&skeleton)?,
         role: Role::Skeleton,
     });
-    let all = mutants::load(&solution_dir)?;
+    let all = mutants::load(solution_dir)?;
     if all.is_empty() {
         let file = relative(root, &solution_dir.join("mutants.toml"));
         plan.problems.push(format!("{file} holds no mutant"));
     }
+    let rules = match mutants::load_rules(solution_dir, kata.stages.len()) {
+        Ok(rules) => rules,
+        Err(error) => {
+            plan.problems.push(format!("{error:#}"));
+            Some(Vec::new())
+        }
+    };
+    let rules_file = relative(root, &solution_dir.join("rules.toml"));
+    match &rules {
+        None => plan.problems.push(format!(
+            "{rules_file} is missing: list the rules the prompt states, one [[rule]] each, and \
+             name in every mutant of mutants.toml the rule it breaks (DEVELOPERS.md, \
+             \"Adding a rule\")"
+        )),
+        Some(rules) => {
+            plan.problems
+                .extend(rule_map_problems(&rules_file, rules, &all));
+            plan.rules = rules.clone();
+        }
+    }
     for mutant in all {
+        let stage = plan
+            .rules
+            .iter()
+            .find(|rule| mutant.rule.as_deref() == Some(rule.id.as_str()))
+            .map(|rule| rule.stage - 1);
         match mutant.apply(&solution) {
             Ok(sources) => plan.variants.push(Variant {
                 variant: format!("mutant-{}", mutant.name),
                 label: format!("mutant {}", mutant.name),
                 sources,
-                role: Role::Mutant(mutant),
+                role: Role::Mutant(mutant, stage),
             }),
             Err(error) => plan.problems.push(format!("{error:#}")),
         }
     }
-    for (name, sources) in alternatives(&solution_dir, &solution)? {
+    for (name, sources) in alternatives(solution_dir, &solution)? {
         plan.variants.push(Variant {
             variant: format!("alternative-{name}"),
             label: format!("alternative {name}"),
@@ -169,16 +236,60 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata) -> Result<KataPlan<'k>> {
     }
     plan.variants.push(Variant {
         variant: "solution".into(),
-        label: relative(root, &solution_dir),
+        label: relative(root, solution_dir),
         sources: solution,
         role: Role::Solution,
     });
     Ok(plan)
 }
 
+/// The rule map's problems that show without grading: a rule no mutant names, a mutant
+/// that names no rule or one `rules.toml` does not have.
+fn rule_map_problems(
+    rules_file: &str,
+    rules: &[mutants::Rule],
+    all: &[mutants::Mutant],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for rule in rules {
+        if !all
+            .iter()
+            .any(|m| m.rule.as_deref() == Some(rule.id.as_str()))
+        {
+            problems.push(format!(
+                "rule `{}` of stage {} has no mutant: add one to mutants.toml that breaks it \
+                 (with `rule = \"{}\"`)",
+                rule.id, rule.stage, rule.id
+            ));
+        }
+    }
+    let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    for mutant in all {
+        match &mutant.rule {
+            None => problems.push(format!(
+                "mutant `{}` names no rule: add `rule = \"<id>\"` after its description, \
+                 naming the rule of {rules_file} it breaks",
+                mutant.name
+            )),
+            Some(id) if !ids.contains(&id.as_str()) => problems.push(format!(
+                "mutant `{}` names rule `{id}`, which {rules_file} does not have (its rules: \
+                 {}): fix the id, or add the rule if the prompt states it",
+                mutant.name,
+                if ids.is_empty() {
+                    "none".to_owned()
+                } else {
+                    ids.join(", ")
+                }
+            )),
+            Some(_) => {}
+        }
+    }
+    problems
+}
+
 impl KataPlan<'_> {
     /// The kata's part of its cache key: its manifest entry, its hidden tests and
-    /// fixtures, `mutants.toml`, and every variant's sources.
+    /// fixtures, `mutants.toml`, `rules.toml`, and every variant's sources.
     pub fn inputs(&self) -> Inputs {
         let mut inputs = Inputs::default();
         inputs.insert("manifest", self.kata.entry.as_bytes());
@@ -186,6 +297,7 @@ impl KataPlan<'_> {
             inputs.insert(format!("hidden:{name}"), text.as_bytes());
         }
         inputs.insert("mutants.toml", self.mutants_file.clone());
+        inputs.insert("rules.toml", self.rules_file.clone());
         inputs.insert_files("hidden-folder", &self.hidden_folder);
         for variant in &self.variants {
             inputs.insert_files(&format!("variant:{}", variant.variant), &variant.sources);
@@ -205,13 +317,13 @@ pub fn verify(
     katas: &[&Kata],
     options: VerifyOptions,
 ) -> Result<Vec<KataCheck>> {
-    let store = Store::new(root);
+    let store = options.store(root);
     let workspace = cache::workspace_files(root)?;
     let environment = cache::environment(root)?;
     let mut checks: Vec<Option<KataCheck>> = Vec::new();
     let mut pending = Vec::new();
     for (index, kata) in katas.iter().enumerate() {
-        let plan = plan(root, kata)?;
+        let plan = plan(root, kata, &options.solution_dir(root, kata))?;
         let key = cache::key(&plan.inputs(), &environment);
         let served = options
             .use_cache
@@ -271,14 +383,23 @@ pub fn verify(
         let entry = store.load(&kata.id);
         for variant in plan.variants {
             plans.push(match &variant.role {
-                Role::Mutant(mutant) => Plan {
+                Role::Mutant(mutant, stage) => Plan {
                     stop_at_first_failure: true,
+                    // The last catcher goes first only when it is of the deciding stage.
                     first: entry
                         .catchers
                         .get(&mutant.name)
+                        .filter(|test| {
+                            stage.is_none_or(|stage| {
+                                kata.expected_tests()
+                                    .iter()
+                                    .any(|(s, name)| *s == stage && name == *test)
+                            })
+                        })
                         .cloned()
                         .into_iter()
                         .collect(),
+                    deciding_stage: *stage,
                     build_only: false,
                 },
                 _ => Plan::default(),
@@ -294,7 +415,7 @@ pub fn verify(
             owners.push((which, variant.role));
         }
         entries.push((entry, key));
-        graded.push((index, KataCheck::new(kata, plan.problems)));
+        graded.push((index, KataCheck::new(kata, plan.rules, plan.problems)));
     }
     // The build time limit is there to stop a learner's endless constant; one build of
     // every kata (graded, or its skeleton only) gets the sum of theirs.
@@ -338,8 +459,8 @@ pub fn verify(
                 _ => check.tests_run += 1,
             }
         }
-        if let Role::Mutant(mutant) = &role {
-            match fastest_failure(&report) {
+        if let Role::Mutant(mutant, stage) = &role {
+            match fastest_failure(&report, *stage) {
                 Some(test) => catchers.insert(mutant.name.clone(), test),
                 None => catchers.remove(&mutant.name),
             };
@@ -383,7 +504,7 @@ pub fn verify(
 
 impl KataCheck {
     /// A check not graded yet, with the problems found while reading the kata.
-    fn new(kata: &Kata, problems: Vec<String>) -> Self {
+    fn new(kata: &Kata, rules: Vec<mutants::Rule>, problems: Vec<String>) -> Self {
         KataCheck {
             id: kata.id.clone(),
             skeleton_score: 0.0,
@@ -391,6 +512,7 @@ impl KataCheck {
             solution_score: 0.0,
             mutants: Vec::new(),
             alternatives: Vec::new(),
+            rules,
             problems,
             from_cache: false,
             build_seconds: 0.0,
@@ -401,14 +523,18 @@ impl KataCheck {
     }
 }
 
-/// The failing test of a report that took the least time.
-fn fastest_failure(report: &KataReport) -> Option<String> {
-    report
-        .tests
-        .iter()
-        .filter(|t| caught(t))
-        .min_by_key(|t| t.elapsed)
-        .map(|t| t.name.clone())
+/// The failing test of a report that took the least time: of `stage` (0-based) when one of
+/// its tests failed, else of any stage.
+fn fastest_failure(report: &KataReport, stage: Option<usize>) -> Option<String> {
+    let fastest = |of_stage: bool| {
+        report
+            .tests
+            .iter()
+            .filter(|t| caught(t) && (!of_stage || stage.is_some_and(|s| t.stage == s + 1)))
+            .min_by_key(|t| t.elapsed)
+            .map(|t| t.name.clone())
+    };
+    fastest(true).or_else(|| fastest(false))
 }
 
 /// Whether a test did not pass on its own account (stopped tests were not decided).
@@ -448,9 +574,14 @@ fn assess(check: &mut KataCheck, role: Role, report: &KataReport) {
                 ));
             }
         }
-        Role::Mutant(mutant) => {
+        Role::Mutant(mutant, stage) => {
             let mut failed: Vec<_> = report.tests.iter().filter(|t| caught(t)).collect();
             failed.sort_by_key(|t| t.elapsed);
+            let rule_stage = stage.map(|s| s + 1);
+            let caught_in_stage = failed.iter().any(|t| Some(t.stage) == rule_stage);
+            let mut other_stages: Vec<usize> = failed.iter().map(|t| t.stage).collect();
+            other_stages.sort_unstable();
+            other_stages.dedup();
             let caught_by: Vec<String> = failed.into_iter().map(|t| t.name.clone()).collect();
             let compiles = report.status != "error";
             if !compiles {
@@ -464,9 +595,26 @@ fn assess(check: &mut KataCheck, role: Role, report: &KataReport) {
                     "mutant `{}` is not caught by any hidden test",
                     mutant.name
                 ));
+            } else if let (Some(rule), Some(rule_stage), false) =
+                (&mutant.rule, rule_stage, caught_in_stage)
+            {
+                let others: Vec<String> = other_stages.iter().map(usize::to_string).collect();
+                check.problems.push(format!(
+                    "mutant `{}` breaks rule `{rule}` (stage {rule_stage}) but only stage {}'s \
+                     tests catch it ({}): add a stage-{rule_stage} test that checks the rule, \
+                     or, if the rule is stated in stage {} and not in stage {rule_stage}, \
+                     move it there",
+                    mutant.name,
+                    others.join(" and "),
+                    caught_by.join(", "),
+                    others.join(" or "),
+                ));
             }
             check.mutants.push(MutantCheck {
                 caught: compiles && !caught_by.is_empty(),
+                caught_in_stage: compiles && caught_in_stage,
+                rule_stage,
+                rule: mutant.rule,
                 name: mutant.name,
                 origin: mutant.origin,
                 description: mutant.description,
@@ -567,12 +715,16 @@ pub fn render(checks: &[KataCheck]) -> String {
                 check.build_seconds, check.test_seconds
             )
         };
+        let in_stage = check.mutants.iter().filter(|m| m.caught_in_stage).count();
         let _ = writeln!(
             out,
-            "{}  skeleton {} · solution {} · mutants caught {caught}/{}  ({how})",
+            "{}  skeleton {} · solution {} · mutants caught {caught}/{} · rules {}, \
+             mutants caught in their rule's stage {in_stage}/{}  ({how})",
             check.id,
             percent(check.skeleton_score),
             percent(check.solution_score),
+            check.mutants.len(),
+            check.rules.len(),
             check.mutants.len()
         );
         for mutant in &check.mutants {
@@ -583,10 +735,16 @@ pub fn render(checks: &[KataCheck]) -> String {
             } else {
                 String::new()
             };
-            let mark = if mutant.caught { "✓" } else { "✗" };
+            let sound = mutant.caught && (mutant.rule_stage.is_none() || mutant.caught_in_stage);
+            let mark = if sound { "✓" } else { "✗" };
+            let rule = match (&mutant.rule, mutant.rule_stage) {
+                (Some(rule), Some(stage)) => format!(" · rule {rule} (stage {stage})"),
+                (Some(rule), None) => format!(" · rule {rule} (unknown)"),
+                (None, _) => " · no rule".to_owned(),
+            };
             let _ = writeln!(
                 out,
-                "  {mark} {:<34} [{}] caught by {by}{more}",
+                "  {mark} {:<34} [{}] caught by {by}{more}{rule}",
                 mutant.name, mutant.origin
             );
         }
@@ -670,7 +828,7 @@ mod tests {
         let kata = manifest.find("event-emitter").unwrap();
         let root = copy_of_the_workbook(kata);
         let key_now = |root: &Path| {
-            let plan = plan(root, kata).unwrap();
+            let plan = plan(root, kata, &kata.solution_dir(root)).unwrap();
             key(&plan.inputs(), &environment(root).unwrap())
         };
         let original = key_now(&root);
@@ -680,7 +838,7 @@ mod tests {
         let mutants = std::fs::read_to_string(root.join(&solution).join("mutants.toml")).unwrap();
         let first_edit = mutants.find("replace = ").expect("a mutant with an edit") + 10;
         // (file, where in it): each is graded, so each must re-verify the kata.
-        let inputs: [(PathBuf, usize); 9] = [
+        let inputs: [(PathBuf, usize); 10] = [
             (
                 Path::new("checker/hidden")
                     .join(&kata.dir)
@@ -691,6 +849,7 @@ mod tests {
             (solution.join("src/lib.rs"), 0),
             (solution.join("src/sync.rs"), 0),
             (solution.join("mutants.toml"), first_edit),
+            (solution.join("rules.toml"), 0),
             (solution.join("alternatives/flat-list/lib.rs"), 0),
             (PathBuf::from("support/src/lib.rs"), 0),
             (PathBuf::from("Cargo.toml"), 0),
@@ -713,11 +872,11 @@ mod tests {
         }
 
         // The mutant's edit reached the mutant's own sources, not only the file's bytes.
-        let plan_now = plan(&root, kata).unwrap();
+        let plan_now = plan(&root, kata, &kata.solution_dir(&root)).unwrap();
         let mut edited = mutants.clone().into_bytes();
         change_one_byte(&mut edited, first_edit);
         std::fs::write(root.join(&solution).join("mutants.toml"), &edited).unwrap();
-        let plan_edited = plan(&root, kata).unwrap();
+        let plan_edited = plan(&root, kata, &kata.solution_dir(&root)).unwrap();
         let without_file = |p: &KataPlan<'_>| {
             let mut inputs = p.inputs();
             inputs.insert("mutants.toml", Vec::new());
@@ -728,7 +887,7 @@ mod tests {
 
         // What comes from the checker binary and the process: hidden tests and fixtures, the
         // manifest entry, the checker's sources, the toolchain, the settings.
-        let plan = plan(&root, kata).unwrap();
+        let plan = plan(&root, kata, &kata.solution_dir(&root)).unwrap();
         let environment = environment(&root).unwrap();
         let kata_inputs = plan.inputs();
         assert_eq!(key(&kata_inputs, &environment), original);
@@ -775,6 +934,7 @@ mod tests {
             solution_score: 100.0,
             mutants: Vec::new(),
             alternatives: Vec::new(),
+            rules: Vec::new(),
             problems: Vec::new(),
             from_cache: false,
             build_seconds: 1.0,

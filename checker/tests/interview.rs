@@ -176,6 +176,19 @@ fn a_bundle_holds_no_solution_hidden_test_or_forbidden_hint() {
         "a stage 2 hint leaked into a stage1-hints bundle"
     );
     assert!(!readme.contains("Reference solution") && !readme.contains("Common mistakes"));
+    // The rule map is listed per stage, from rules.toml, as the book shows it.
+    let rules = std::fs::read_to_string(repository().join("solutions/01-event-emitter/rules.toml"))
+        .unwrap();
+    let first_rule = rules
+        .lines()
+        .find_map(|l| l.strip_prefix("text = \""))
+        .and_then(|t| t.strip_suffix('"'))
+        .expect("kata 01 has a rule");
+    assert!(
+        readme.contains(&format!("- {first_rule}")) && readme.contains("**Stage 3 · "),
+        "the README lists the rules by stage"
+    );
+    assert!(!readme.contains("<!-- kata:"), "no directive is left");
     assert!(
         records.read_dir().unwrap().count() == 1,
         "one record, outside the bundle"

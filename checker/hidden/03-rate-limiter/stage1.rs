@@ -210,6 +210,25 @@ fn token_bucket_never_holds_more_than_its_capacity() {
         assert_eq!(d.remaining, 2, "a full bucket holds 3 tokens, not 600");
         assert_eq!(d.reset_after, 100 * MS);
         assert_eq!(allowed(&limiter, "k", 10), 2);
+
+        // A bucket that is still refilling when it is next checked (however the limiter
+        // forgets idle keys) is topped up to its capacity, never beyond it.
+        let (refilling, clock) = self::limiter(Algorithm::TokenBucket {
+            capacity: 3,
+            refill_every: 100 * MS,
+        });
+        clock.advance(100 * MS);
+        assert_eq!(allowed(&refilling, "k", 3), 3);
+        clock.advance(200 * MS);
+        assert!(refilling.check(&"other").allowed);
+        clock.advance(250 * MS);
+        let d = refilling.check(&"k");
+        assert!(d.allowed);
+        assert_eq!(
+            d.remaining, 2,
+            "450 ms refill the bucket to its 3 tokens, no more"
+        );
+        assert_eq!(allowed(&refilling, "k", 10), 2);
     });
 }
 

@@ -218,6 +218,13 @@ async fn a_configured_header_keys_requests_from_a_trusted_proxy() {
             "without the header the peer address is the key"
         );
         assert_eq!(conn.get("/").await.unwrap().status, 429);
+        let two = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        let mut other = Connection::open_from(two, addr).await.unwrap();
+        assert_eq!(
+            other.get("/").await.unwrap().status,
+            200,
+            "without the header, another peer address is another key"
+        );
     })
     .await;
 }

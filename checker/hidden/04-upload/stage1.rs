@@ -168,6 +168,20 @@ async fn a_body_that_is_not_multipart_is_refused() {
             "a plain-text body is a client error, got {}",
             response.status
         );
+        // Declared as multipart, but not a form: no boundary line ever comes.
+        let mut request = http::request(Method::POST, "/upload", http::full("just text"));
+        request.headers_mut().insert(
+            "content-type",
+            "multipart/form-data; boundary=X-KATA-BOUNDARY"
+                .parse()
+                .unwrap(),
+        );
+        let response = http::send(addr, request).await.unwrap();
+        assert!(
+            response.status.is_client_error(),
+            "a body that is not valid multipart is a client error, got {}",
+            response.status
+        );
         assert!(
             names_in(&dir).is_empty(),
             "nothing stored: {:?}",

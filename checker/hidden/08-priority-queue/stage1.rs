@@ -252,3 +252,38 @@ async fn a_dropped_request_gives_back_the_slot_it_was_handed() {
     })
     .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn resume_fills_every_free_slot_and_freed_slots_go_on() {
+    graded_async(async {
+        let queue = PriorityQueue::new(config(3));
+        let (log, origin) = (Log::default(), Instant::now());
+        queue.pause();
+        let tasks: Vec<_> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|n| spawn(&queue, &log, origin, n, Priority::Medium, 100))
+            .collect();
+        settle().await;
+        queue.resume();
+        settle().await;
+        assert_eq!(
+            log.names(),
+            ["a", "b", "c"],
+            "resume starts a waiting request in every free slot, not in one only"
+        );
+        let stats = queue.stats();
+        assert_eq!((stats.running, stats.queued), (3, 2), "{stats:?}");
+        for task in tasks {
+            let outcome = tokio::time::timeout(Duration::from_secs(60), task)
+                .await
+                .expect("a slot freed by a finished request goes to a waiting one");
+            outcome.unwrap().expect("succeeds");
+        }
+        assert_eq!(
+            *log.0.lock().unwrap(),
+            [("a", 1), ("b", 1), ("c", 1), ("d", 101), ("e", 101)],
+            "the waiting requests start as soon as slots free"
+        );
+    })
+    .await;
+}

@@ -121,7 +121,7 @@ fn backoff_never_overflows() {
         assert_eq!(backoff(ms(100), ms(10_000), 2), ms(200));
         assert_eq!(backoff(ms(100), ms(10_000), 7), ms(6_400));
         assert_eq!(backoff(ms(100), ms(10_000), 8), ms(10_000));
-        for retry in [31, 32, 64, 1_000, u32::MAX] {
+        for retry in [31, 32, 64, 128, 129, 130, 1_000, u32::MAX] {
             assert_eq!(
                 backoff(ms(100), ms(10_000), retry),
                 ms(10_000),
@@ -415,6 +415,93 @@ async fn a_zero_timeout_times_out_an_attempt_that_is_not_ready_at_once() {
         assert!(
             !finished.load(Ordering::SeqCst),
             "the timed-out attempts are cancelled"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_every_attempt_fails_the_last_error_is_returned() {
+    graded_async(async {
+        let queue = PriorityQueue::new(Config {
+            timeout: Some(ms(50)),
+            ..config(1, 2)
+        });
+        // Each request's attempts, in order: `None` times out, `Some(e)` fails with `e`.
+        let cases: [([Option<&'static str>; 3], QueueError<String>); 2] = [
+            ([Some("first"), Some("second"), None], QueueError::TimedOut),
+            (
+                [None, Some("second"), Some("third")],
+                QueueError::Failed("third".to_owned()),
+            ),
+        ];
+        for (attempts, expected) in cases {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let c = Arc::clone(&calls);
+            let outcome: Result<(), QueueError<String>> = queue
+                .add(Priority::Medium, move || {
+                    let this = attempts[c.fetch_add(1, Ordering::SeqCst)];
+                    async move {
+                        match this {
+                            Some(error) => Err(error.to_owned()),
+                            None => {
+                                tokio::time::sleep(Duration::from_secs(1)).await;
+                                Ok(())
+                            }
+                        }
+                    }
+                })
+                .await;
+            assert_eq!(calls.load(Ordering::SeqCst), 3, "{attempts:?}");
+            assert_eq!(
+                outcome,
+                Err(expected),
+                "the last attempt's error, for attempts {attempts:?}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn stats_count_requests_waiting_to_retry_and_cleared_ones() {
+    graded_async(async {
+        let queue = PriorityQueue::new(config(1, 1));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let (q, c) = (queue.clone(), Arc::clone(&calls));
+        let origin = Instant::now();
+        let retrying = tokio::spawn(async move { q.add(Priority::Low, failing(&c, origin)).await });
+        tokio::time::sleep(ms(10)).await; // failed once, waiting 100 ms to retry
+        let stats = queue.stats();
+        assert_eq!(
+            (stats.retrying, stats.running, stats.queued),
+            (1, 0, 0),
+            "one request waits out its retry delay: {stats:?}"
+        );
+        assert_eq!(
+            retrying.await.unwrap(),
+            Err(QueueError::Failed("down".to_owned()))
+        );
+        let stats = queue.stats();
+        assert_eq!(
+            (stats.retrying, stats.failed, stats.succeeded),
+            (0, 1, 0),
+            "the request retried and failed: {stats:?}"
+        );
+        queue.pause();
+        let q = queue.clone();
+        let queued = tokio::spawn(async move {
+            q.add(Priority::High, || async { Ok::<_, String>(()) })
+                .await
+        });
+        tokio::time::sleep(ms(1)).await;
+        queue.clear(None);
+        assert_eq!(queued.await.unwrap(), Err(QueueError::Cleared));
+        let stats = queue.stats();
+        assert_eq!(
+            (stats.queued, stats.failed, stats.succeeded),
+            (0, 2, 0),
+            "a cleared request counts as failed: {stats:?}"
         );
     })
     .await;

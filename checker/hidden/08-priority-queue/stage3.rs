@@ -55,6 +55,144 @@ async fn aging_lets_a_waiting_low_request_through() {
     .await;
 }
 
+/// With `aging` of 100 ms and one slot: a high-priority blocker runs from 0 to `blocker` ms,
+/// each request is added at its time (ms) and finishes at once; the order the requests
+/// start in after the blocker.
+async fn order_after_blocker(
+    blocker: u64,
+    requests: &[(&'static str, Priority, u64)],
+) -> Vec<&'static str> {
+    let queue = PriorityQueue::new(Config {
+        concurrency: 1,
+        aging: Some(ms(100)),
+        max_retries: 0,
+        ..Config::default()
+    });
+    let origin = Instant::now();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let q = queue.clone();
+    let mut tasks = vec![tokio::spawn(async move {
+        q.add(Priority::High, || async move {
+            tokio::time::sleep(ms(blocker)).await;
+            Ok::<_, String>(())
+        })
+        .await
+    })];
+    for &(name, priority, at) in requests {
+        tokio::time::sleep_until(origin + ms(at)).await;
+        let (q, order) = (queue.clone(), Arc::clone(&order));
+        tasks.push(tokio::spawn(async move {
+            q.add(priority, move || {
+                order.lock().unwrap().push(name);
+                async { Ok::<_, String>(()) }
+            })
+            .await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().expect("succeeds");
+    }
+    let order = order.lock().unwrap().clone();
+    order
+}
+
+#[tokio::test(start_paused = true)]
+async fn aging_counts_whole_steps_and_stops_at_high() {
+    graded_async(async {
+        // At 151 ms the low request has waited 150 ms: one whole step, so it counts as
+        // medium, and the high request (waited 1 ms) goes first.
+        assert_eq!(
+            order_after_blocker(
+                151,
+                &[("low", Priority::Low, 1), ("high", Priority::High, 150)]
+            )
+            .await,
+            ["high", "low"],
+            "a low request that waited 1.5 steps counts as medium, not high"
+        );
+        // At 121 ms the low request (waited 120 ms) counts as medium, like the medium one
+        // (waited 10 ms): equal ranks go by arrival.
+        assert_eq!(
+            order_after_blocker(
+                121,
+                &[("low", Priority::Low, 1), ("medium", Priority::Medium, 111)]
+            )
+            .await,
+            ["low", "medium"],
+            "a low request that waited one step ranks with a medium one, and arrived first"
+        );
+        // At 151 ms the medium request (waited 150 ms) and the high one (waited 110 ms)
+        // both count as high, never above: they go by arrival.
+        assert_eq!(
+            order_after_blocker(
+                151,
+                &[
+                    ("medium", Priority::Medium, 1),
+                    ("high", Priority::High, 41)
+                ]
+            )
+            .await,
+            ["medium", "high"],
+            "aging stops at high: two requests ranked high go by arrival"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_ages_from_when_it_rejoins_the_queue() {
+    graded_async(async {
+        let queue = PriorityQueue::new(Config {
+            concurrency: 1,
+            aging: Some(ms(100)),
+            max_retries: 1,
+            base_delay: ms(100),
+            ..Config::default()
+        });
+        let origin = Instant::now();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let spawn = |name: &'static str, p: Priority, run: u64, fails_first: bool| {
+            let (q, order) = (queue.clone(), Arc::clone(&order));
+            let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            tokio::spawn(async move {
+                q.add(p, move || {
+                    order.lock().unwrap().push(name);
+                    let first = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+                    async move {
+                        if run > 0 {
+                            tokio::time::sleep(ms(run)).await;
+                        }
+                        if fails_first && first {
+                            Err("busy".to_owned())
+                        } else {
+                            Ok(())
+                        }
+                    }
+                })
+                .await
+            })
+        };
+        // Fails at 0 ms and rejoins the queue at 100 ms, as a low request.
+        let mut tasks = vec![spawn("retry", Priority::Low, 0, true)];
+        tokio::time::sleep_until(origin + ms(1)).await;
+        // Holds the only slot from 1 ms to 180 ms.
+        tasks.push(spawn("blocker", Priority::High, 179, false));
+        tokio::time::sleep_until(origin + ms(150)).await;
+        tasks.push(spawn("medium", Priority::Medium, 0, false));
+        for task in tasks {
+            task.await.unwrap().expect("succeeds");
+        }
+        // At 180 ms the retry has waited 80 ms since it rejoined (still low); counted from
+        // its first arrival it would rank with the medium request and go first.
+        assert_eq!(
+            *order.lock().unwrap(),
+            ["retry", "blocker", "medium", "retry"],
+            "a retry's waiting time for aging starts again when it rejoins the queue"
+        );
+    })
+    .await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn without_aging_priority_is_strict() {
     graded_async(async {

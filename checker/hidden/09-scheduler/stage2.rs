@@ -1,5 +1,6 @@
 // Stage 2 — the scheduler on tokio's paused clock: interval and cron jobs, the
-// concurrency limit, the overlap policy, pause, resume, cancel and status.
+// concurrency limit, the overlap policy, pause, resume, cancel and status, and a drop that
+// stops it.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use kata_support::graded_async;
@@ -279,6 +280,31 @@ async fn failures_are_counted() {
         wait(secs(31)).await;
         let status = scheduler.status(id).expect("exists");
         assert_eq!((status.runs, status.failures), (3, 3));
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_scheduler_stops_it() {
+    graded_async(async {
+        let scheduler = Scheduler::start(4, start());
+        let gauge = Arc::new(Gauge::default());
+        scheduler
+            .add(
+                "tick",
+                Trigger::Every(secs(10)),
+                job(&gauge, Duration::ZERO),
+            )
+            .expect("added");
+        wait(secs(25)).await;
+        assert_eq!(gauge.done.load(Ordering::SeqCst), 2, "at 10 and 20 s");
+        drop(scheduler);
+        wait(secs(100)).await;
+        assert_eq!(
+            gauge.done.load(Ordering::SeqCst),
+            2,
+            "a dropped scheduler starts no more runs"
+        );
     })
     .await;
 }

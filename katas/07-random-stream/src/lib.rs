@@ -29,8 +29,10 @@
 //! # Stages
 //!
 //! 1. `RandomNumbers` (count, seed, delay) and `filter`.
-//! 2. Poll-level correctness: `Pending` only after registering the waker (poll the `Sleep`),
-//!    no waking yourself at once (busy polling), `None` forever after the end.
+//! 2. Poll-level correctness, for the stream and the filter: `Pending` only after
+//!    registering the waker (poll the `Sleep`; a filter that rejects an item polls its
+//!    stream again), no waking yourself at once (busy polling), `None` forever after the
+//!    end, and each delay starting at the poll that asks for its reading.
 //! 3. NDJSON split across arbitrary chunks, and `pipeline`: a bounded buffer, errors that
 //!    stop it, dropping that stops the producer.
 
