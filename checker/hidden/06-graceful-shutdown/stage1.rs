@@ -109,3 +109,29 @@ async fn the_server_serves_until_it_is_triggered() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_trigger_before_serve_first_runs_counts() {
+    graded_async(async {
+        let shutdown = Shutdown::new();
+        let ran = Arc::new(Mutex::new(0));
+        let count = ran.clone();
+        shutdown.on_shutdown("flush the logs", move || async move {
+            *count.lock().unwrap() += 1;
+        });
+        // Triggered before `serve` was even spawned: with nothing in flight, it shuts
+        // down at once. (The bound only turns a server that never notices into a clear
+        // failure; a correct one returns at once.)
+        shutdown.trigger();
+        let server = Server::start(shutdown, ServeConfig::default()).await;
+        let report = tokio::time::timeout(std::time::Duration::from_secs(5), server.report)
+            .await
+            .expect("a trigger that came before serve started must count")
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.outcome, Outcome::Drained);
+        assert_eq!(report.hooks_run, ["flush the logs"]);
+        assert_eq!(*ran.lock().unwrap(), 1);
+    })
+    .await;
+}
