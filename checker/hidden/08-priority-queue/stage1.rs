@@ -287,3 +287,42 @@ async fn resume_fills_every_free_slot_and_freed_slots_go_on() {
     })
     .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_waiting_request_leaves_the_line_and_the_others_keep_their_places() {
+    graded_async(async {
+        let queue = PriorityQueue::new(config(1));
+        let (log, origin) = (Log::default(), Instant::now());
+        let blocker = spawn(&queue, &log, origin, "blocker", Priority::High, 100);
+        settle().await;
+        let first = spawn(&queue, &log, origin, "first", Priority::Low, 10);
+        settle().await;
+        // Only this test polls this request, once: it waits in line behind "first".
+        let dropped_log = log.clone();
+        let mut dropped = Box::pin(queue.add(Priority::Low, move || {
+            dropped_log.0.lock().unwrap().push(("dropped", 0));
+            async { Ok::<_, String>("dropped") }
+        }));
+        let polled = std::future::poll_fn(|cx| Poll::Ready(dropped.as_mut().poll(cx))).await;
+        assert!(polled.is_pending(), "the request waits for the only slot");
+        let last = spawn(&queue, &log, origin, "last", Priority::Low, 10);
+        settle().await;
+        assert_eq!(queue.stats().queued, 3, "{:?}", queue.stats());
+        drop(dropped);
+        assert_eq!(
+            queue.stats().queued,
+            2,
+            "dropping a waiting request's `add` future takes it out of the queue"
+        );
+        for task in [blocker, first, last] {
+            let outcome = tokio::time::timeout(Duration::from_secs(60), task)
+                .await
+                .expect("the requests still waiting run");
+            outcome
+                .unwrap()
+                .expect("the others keep their places: they run, and are not cleared");
+        }
+        assert_eq!(log.names(), ["blocker", "first", "last"]);
+    })
+    .await;
+}

@@ -92,8 +92,7 @@ async fn order_after_blocker(
     for task in tasks {
         task.await.unwrap().expect("succeeds");
     }
-    let order = order.lock().unwrap().clone();
-    order
+    order.lock().unwrap().clone()
 }
 
 #[tokio::test(start_paused = true)]
