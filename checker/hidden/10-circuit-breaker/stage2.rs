@@ -222,6 +222,53 @@ fn a_permit_from_an_earlier_period_changes_nothing() {
 }
 
 #[test]
+fn a_stale_trial_dropped_or_reported_frees_no_slot_of_the_current_period() {
+    // Trials left over from an earlier half-open period end while the next one is full.
+    graded(|| {
+        let clock = ManualClock::new();
+        let breaker = CircuitBreaker::with_clock(config(1, 3, 3), clock.clone()).expect("valid");
+        breaker.try_acquire().expect("closed").failure();
+        clock.advance(Duration::from_secs(10));
+        let dropped = breaker.try_acquire().expect("trial 1");
+        let succeeding = breaker.try_acquire().expect("trial 2");
+        breaker.try_acquire().expect("trial 3").failure(); // reopens
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(breaker.state(), State::HalfOpen);
+        let current = [
+            breaker
+                .try_acquire()
+                .expect("the stale trials take no slot: trial 1 of 3"),
+            breaker
+                .try_acquire()
+                .expect("the stale trials take no slot: trial 2 of 3"),
+            breaker
+                .try_acquire()
+                .expect("the stale trials take no slot: trial 3 of 3"),
+        ];
+        drop(dropped);
+        assert!(
+            breaker.try_acquire().is_err(),
+            "dropping a stale trial frees no slot: all 3 are taken by this period's trials"
+        );
+        succeeding.success();
+        assert!(
+            breaker.try_acquire().is_err(),
+            "a stale trial's success frees no slot: all 3 are taken by this period's trials"
+        );
+        let [first, second, third] = current;
+        first.success();
+        second.success();
+        assert_eq!(
+            breaker.state(),
+            State::HalfOpen,
+            "2 of 3 trial successes: a stale trial's success is not counted"
+        );
+        third.success();
+        assert_eq!(breaker.state(), State::Closed, "3 of 3 trial successes");
+    });
+}
+
+#[test]
 fn half_open_lets_at_most_the_trial_limit_through_at_once() {
     // The seed let every concurrent call through while half-open.
     graded(|| {
