@@ -46,3 +46,39 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Starts a `POST /upload` on the kata's router itself, with no server and no socket in
+/// between, in a task of its own: the body is `sent`, then it never ends (nor fails).
+/// Aborting the returned task drops the handler's future mid-upload, as a server does
+/// when the connection is torn down — the handler never sees a read error.
+pub fn upload_that_never_ends(
+    config: UploadConfig,
+    sent: Vec<u8>,
+    content_length: u64,
+) -> tokio::task::JoinHandle<()> {
+    use futures::StreamExt;
+    use kata_support::http::{self, multipart};
+    use tower::ServiceExt;
+    let body = futures::stream::iter([Ok(sent.into())]).chain(futures::stream::pending());
+    let mut request = multipart::post("/upload", http::streamed(body));
+    request
+        .headers_mut()
+        .insert(http::hyper_header("content-length"), content_length.into());
+    tokio::spawn(async move {
+        let response = router(config).oneshot(request).await;
+        panic!(
+            "the upload was answered although its body never ended: {:?}",
+            response.map(|response| response.status())
+        );
+    })
+}
+
+/// Aborts the task of [`upload_that_never_ends`] and waits until its future is dropped.
+pub async fn drop_the_handler(task: tokio::task::JoinHandle<()>) {
+    task.abort();
+    let end = task.await.expect_err("the upload's task was aborted");
+    assert!(
+        end.is_cancelled(),
+        "the upload's task ended otherwise: {end}"
+    );
+}

@@ -1,12 +1,13 @@
 // Stage 3 — streaming for real: a 256 MiB upload keeps the process's peak heap within a few
 // MiB (a counting allocator measures it), a client that disconnects mid-upload leaves no
-// file behind, and a file is written under a hidden temporary name while it arrives and
-// appears under its final name only when complete — before the response is sent.
+// file behind (whether the handler sees a read error or its future is dropped), and a file
+// is written under a hidden temporary name while it arrives and appears under its final
+// name only when complete — before the response is sent.
 //
 // This file installs the test binary's global allocator, so it counts every allocation
 // of the process; the other stages' tests allocate little.
 
-use crate::common::{names_in, serve};
+use crate::common::{drop_the_handler, names_in, serve, upload_that_never_ends};
 use futures::StreamExt;
 use kata_support::graded_async;
 use kata_support::http::{self, Connection, multipart};
@@ -15,6 +16,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
+use upload::UploadConfig;
 
 /// The system allocator, counting the bytes in use and their peak.
 struct Counting;
@@ -151,6 +153,43 @@ async fn a_client_that_disconnects_mid_upload_leaves_no_file() {
         eventually(
             "the partial file is removed once the client has gone (clean up in Drop: the \
              handler gets a read error, or its future is dropped and never resumed)",
+            || names_in(&dir).is_empty(),
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_handler_dropped_mid_upload_leaves_no_file() {
+    graded_async(async {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("uploads");
+        std::fs::create_dir(&dir).unwrap();
+        let config = UploadConfig {
+            dir: dir.clone(),
+            max_file_bytes: 64 * MIB as u64,
+            max_total_bytes: 64 * MIB as u64,
+            progress: None,
+        };
+        // A complete first file, then the start of a second one; the body never ends.
+        let mut sent = multipart::part_head(Some(b"first.bin"), None);
+        sent.extend_from_slice(&chunk(0));
+        sent.extend_from_slice(multipart::PART_END);
+        sent.extend_from_slice(&multipart::part_head(Some(b"second.bin"), None));
+        sent.extend_from_slice(&chunk(1));
+        let task = upload_that_never_ends(config, sent, 4 * MIB as u64);
+        eventually(
+            "both files of the request are being written to the upload folder",
+            || names_in(&dir).len() == 2,
+        )
+        .await;
+        // The connection is torn down: the handler's future is dropped mid-`.await`.
+        drop_the_handler(task).await;
+        eventually(
+            "the request's files, the complete one and the partial one, are removed once \
+             the handler's future is dropped mid-upload (it never sees a read error, and \
+             code after an `.await` never runs: clean up in `Drop`)",
             || names_in(&dir).is_empty(),
         )
         .await;

@@ -11,7 +11,7 @@
 // a report or a response, and only the 10-second bound on a report that never comes (a
 // failing answer) depends on the clock.
 
-use crate::common::{names_in, serve_config};
+use crate::common::{drop_the_handler, names_in, serve_config, upload_that_never_ends};
 use futures::StreamExt;
 use kata_support::graded_async;
 use kata_support::http::{self, multipart};
@@ -274,6 +274,41 @@ async fn a_client_that_disconnects_is_reported_as_disconnected() {
         while seen[seen.len() - 1].status == ProgressStatus::Receiving {
             seen.push(next(&mut reports, "the client disconnected mid-upload").await);
         }
+        check_one_request(&seen, STEP, Some(100_000), ProgressStatus::Disconnected);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_handler_dropped_mid_upload_is_reported_as_disconnected() {
+    graded_async(async {
+        let root = tempfile::tempdir().unwrap();
+        let (sender, mut reports) = tokio::sync::mpsc::unbounded_channel();
+        let config = UploadConfig {
+            dir: root.path().to_path_buf(),
+            max_file_bytes: 1 << 20,
+            max_total_bytes: 1 << 30,
+            progress: Some(ProgressSink {
+                sender,
+                every: STEP,
+            }),
+        };
+        let mut body = multipart::part_head(Some(b"dropped.bin"), None);
+        body.extend_from_slice(&content(5000, 3));
+        let task = upload_that_never_ends(config, body, 100_000);
+
+        let mut seen = vec![next(&mut reports, "5000 bytes were sent with a step of 1000").await];
+        assert_eq!(seen[0].status, ProgressStatus::Receiving, "{seen:?}");
+        // The connection is torn down: the handler's future is dropped mid-`.await`.
+        drop_the_handler(task).await;
+        while seen[seen.len() - 1].status == ProgressStatus::Receiving {
+            seen.push(next(&mut reports, "the handler's future was dropped mid-upload").await);
+        }
+        // A second final report (a guard never told the request had ended) would follow.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        seen.extend(sent(&mut reports));
         check_one_request(&seen, STEP, Some(100_000), ProgressStatus::Disconnected);
     })
     .await;
