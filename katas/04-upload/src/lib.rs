@@ -21,7 +21,8 @@
 //!   (or another 4xx). A body cut off before its end, or a client that disconnects
 //!   mid-upload, leaves nothing behind — whether the handler's next read of the body fails
 //!   or its future is dropped mid-`.await` (the connection torn down); its answer, if anyone
-//!   is left to read it, may be any 4xx or 5xx. A form with no parts stores nothing: answer `200` with no files, or a 4xx.
+//!   is left to read it, may be any 4xx or 5xx. A form with no parts stores nothing: answer
+//!   `200` with no files, or a 4xx.
 //! - **Visible only when complete.** While a file arrives it lives under a hidden
 //!   temporary name (starting with `.`) in the upload folder; it gets its final name once
 //!   complete and flushed (`flush` is enough, no `sync_all` needed) — at once, or when the

@@ -19,8 +19,10 @@
 // STUB: //!   2 MiB default body limit must not get in the way.)
 // STUB: //! - **All or nothing, whatever happens.** A body that is not valid multipart is a `400`
 // STUB: //!   (or another 4xx). A body cut off before its end, or a client that disconnects
-// STUB: //!   mid-upload, leaves nothing behind; its answer, if anyone is left to read it, may be any
-// STUB: //!   4xx or 5xx. A form with no parts stores nothing: answer `200` with no files, or a 4xx.
+// STUB: //!   mid-upload, leaves nothing behind — whether the handler's next read of the body fails
+// STUB: //!   or its future is dropped mid-`.await` (the connection torn down); its answer, if anyone
+// STUB: //!   is left to read it, may be any 4xx or 5xx. A form with no parts stores nothing: answer
+// STUB: //!   `200` with no files, or a 4xx.
 // STUB: //! - **Visible only when complete.** While a file arrives it lives under a hidden
 // STUB: //!   temporary name (starting with `.`) in the upload folder; it gets its final name once
 // STUB: //!   complete and flushed (`flush` is enough, no `sync_all` needed) — at once, or when the
