@@ -180,7 +180,7 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata, solution_dir: &Path) -> Result<Kata
         },
     };
     // The committed skeleton must be what its solution derives (`cargo kata derive`).
-    match crate::derivation::derive_sources(Path::new(&relative(root, &solution_dir)), &solution)
+    match crate::derivation::derive_sources(Path::new(&relative(root, solution_dir)), &solution)
         .and_then(|derived| crate::derivation::compare(root, &skeleton, &derived))
     {
         Ok(drifts) => plan.problems.extend(
@@ -838,7 +838,12 @@ mod tests {
         let manifest = Manifest::load().unwrap();
         let kata = manifest.find("event-emitter").unwrap();
         let root = copy_of_the_workbook(kata, "verify-derivation");
-        assert_eq!(plan(&root, kata).unwrap().problems, Vec::<String>::new());
+        assert_eq!(
+            plan(&root, kata, &kata.solution_dir(&root))
+                .unwrap()
+                .problems,
+            Vec::<String>::new()
+        );
         // One byte of the skeleton's src/lib.rs, on line 3.
         let lib = root.join("katas").join(&kata.dir).join("src/lib.rs");
         let text = std::fs::read(&lib).unwrap();
@@ -853,7 +858,9 @@ mod tests {
         let mut changed = text.clone();
         change_one_byte(&mut changed, third);
         std::fs::write(&lib, &changed).unwrap();
-        let problems = plan(&root, kata).unwrap().problems;
+        let problems = plan(&root, kata, &kata.solution_dir(&root))
+            .unwrap()
+            .problems;
         assert_eq!(problems.len(), 1, "{problems:?}");
         let expected = format!(
             "katas/{}/src/lib.rs differs from the derivation at line 3",
@@ -865,7 +872,9 @@ mod tests {
         let solution = root.join("solutions").join(&kata.dir).join("src/lib.rs");
         let marked = std::fs::read_to_string(&solution).unwrap();
         std::fs::write(&solution, format!("// END SOLUTION\n{marked}")).unwrap();
-        let problems = plan(&root, kata).unwrap().problems;
+        let problems = plan(&root, kata, &kata.solution_dir(&root))
+            .unwrap()
+            .problems;
         assert_eq!(problems.len(), 1, "{problems:?}");
         let expected = format!(
             "solutions/{}/src/lib.rs: line 1: `// END SOLUTION`",
