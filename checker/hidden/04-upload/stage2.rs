@@ -230,3 +230,39 @@ async fn files_over_the_total_limit_are_refused_and_all_removed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn files_adding_up_to_exactly_the_total_limit_are_allowed() {
+    graded_async(async {
+        let (addr, _root, dir) = serve(MIB, 3 * MIB / 2).await;
+        let half = vec![3u8; (MIB / 2) as usize];
+        let whole = vec![4u8; MIB as usize];
+        let files: &[multipart::File] = &[
+            (Some(b"half.bin"), None, &half),
+            (Some(b"whole.bin"), None, &whole),
+        ];
+        let response = http::send(addr, multipart::post_files("/upload", files))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status,
+            200,
+            "1.5 MiB in one request, exactly the total limit, is allowed: {}",
+            response.text()
+        );
+        assert_eq!(names_in(&dir).len(), 2, "both files are stored");
+        let kept = names_in(&dir);
+
+        let more = vec![5u8; MIB as usize / 2 + 1];
+        let files: &[multipart::File] = &[
+            (Some(b"more.bin"), None, &more),
+            (Some(b"whole.bin"), None, &whole),
+        ];
+        let response = http::send(addr, multipart::post_files("/upload", files))
+            .await
+            .unwrap();
+        assert_eq!(response.status, 413, "one byte over the total limit");
+        assert_eq!(names_in(&dir), kept, "the refused request leaves nothing");
+    })
+    .await;
+}
