@@ -468,29 +468,34 @@ fn verify_one(kata: &str, extra: &[&str]) -> (Value, bool) {
 /// checker's unit test `one_changed_byte_in_any_input_changes_the_key_and_nothing_else_does`).
 #[test]
 fn a_second_verify_is_served_from_the_cache_and_no_cache_grades_again() {
-    // The kata with the quickest self-check.
-    let kata = "priority-queue";
-    let (first, sound) = verify_one(kata, &[]);
-    assert!(sound, "{first}");
-    let (second, sound) = verify_one(kata, &[]);
-    assert!(sound);
-    assert_eq!(second["from_cache"], true, "{second}");
-    assert_eq!(
-        second["tests_run"], first["tests_run"],
-        "the stored verdict is served"
-    );
-    let (third, sound) = verify_one(kata, &["--no-cache"]);
-    assert!(sound);
-    assert_eq!(third["from_cache"], false, "{third}");
-    assert!(third["tests_run"].as_u64().unwrap() > 0, "{third}");
-    let mutants = third["mutants"].as_array().unwrap();
-    assert!(!mutants.is_empty());
-    for mutant in mutants {
-        assert_eq!(mutant["caught"], true, "{mutant}");
-    }
-    assert!(
-        third["tests_stopped"].as_u64().unwrap() > 0,
-        "a mutant's tests stop at the first that catches it: {third}"
+    remembered(
+        "a_second_verify_is_served_from_the_cache_and_no_cache_grades_again",
+        || {
+            // The kata with the quickest self-check.
+            let kata = "priority-queue";
+            let (first, sound) = verify_one(kata, &[]);
+            assert!(sound, "{first}");
+            let (second, sound) = verify_one(kata, &[]);
+            assert!(sound);
+            assert_eq!(second["from_cache"], true, "{second}");
+            assert_eq!(
+                second["tests_run"], first["tests_run"],
+                "the stored verdict is served"
+            );
+            let (third, sound) = verify_one(kata, &["--no-cache"]);
+            assert!(sound);
+            assert_eq!(third["from_cache"], false, "{third}");
+            assert!(third["tests_run"].as_u64().unwrap() > 0, "{third}");
+            let mutants = third["mutants"].as_array().unwrap();
+            assert!(!mutants.is_empty());
+            for mutant in mutants {
+                assert_eq!(mutant["caught"], true, "{mutant}");
+            }
+            assert!(
+                third["tests_stopped"].as_u64().unwrap() > 0,
+                "a mutant's tests stop at the first that catches it: {third}"
+            );
+        },
     );
 }
 
@@ -536,14 +541,15 @@ fn a_second_checker_waits_for_the_harness_and_says_so() {
 
 /// Runs a test that grades fixture attempts unless it passed before with exactly the same
 /// inputs (`common/memory.rs`): this file and `common/`, the checker binary, the katas the
-/// fixtures are made from (01, and 05 for the loom deadlock) with their hidden tests, the
+/// fixtures are made from (01, 05 for the loom deadlock, 08 for the verdicts' cache) with
+/// their hidden tests, the
 /// report snapshots, the support crate, the workspace's manifests and lockfile, the
 /// toolchain, the environment and the machine's confinement facts.
 /// `KATA_TEST_CACHE=off` runs it anyway; a clean clone has no memory.
 fn remembered(name: &str, body: impl FnOnce()) {
     let root = repository();
     let mut inputs = Inputs::for_grading(&[("grading.rs", include_str!("grading.rs"))]);
-    for dir in ["01-event-emitter", "05-worker-pool"] {
+    for dir in ["01-event-emitter", "05-worker-pool", "08-priority-queue"] {
         inputs.tree(&format!("skeleton:{dir}"), &root.join("katas").join(dir));
         inputs.tree(
             &format!("solution:{dir}"),
