@@ -547,19 +547,10 @@ fn a_second_checker_waits_for_the_harness_and_says_so() {
 /// toolchain, the environment and the machine's confinement facts.
 /// `KATA_TEST_CACHE=off` runs it anyway; a clean clone has no memory.
 fn remembered(name: &str, body: impl FnOnce()) {
-    let root = repository();
     let mut inputs = Inputs::for_grading(&[("grading.rs", include_str!("grading.rs"))]);
     for dir in ["01-event-emitter", "05-worker-pool", "08-priority-queue"] {
-        inputs.tree(&format!("skeleton:{dir}"), &root.join("katas").join(dir));
-        inputs.tree(
-            &format!("solution:{dir}"),
-            &root.join("solutions").join(dir),
-        );
-        inputs.tree(
-            &format!("hidden:{dir}"),
-            &root.join("checker/hidden").join(dir),
-        );
+        inputs.kata(dir);
     }
-    inputs.tree("snapshots", &root.join("checker/tests/snapshots"));
+    inputs.tree("snapshots", &repository().join("checker/tests/snapshots"));
     Memory::default().run_unless_passed(name, &inputs, body);
 }

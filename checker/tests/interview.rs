@@ -864,16 +864,10 @@ fn a_review_round_grades_the_candidates_tests_by_the_mutants_they_catch() {
 /// toolchain, the environment and the machine's confinement facts.
 /// `KATA_TEST_CACHE=off` runs it anyway; a clean clone has no memory.
 fn remembered(name: &str, body: impl FnOnce()) {
-    let root = repository();
     let mut inputs = Inputs::for_grading(&[("interview.rs", include_str!("interview.rs"))]);
-    let dir = "01-event-emitter";
-    inputs.tree("skeleton", &root.join("katas").join(dir));
-    inputs.tree("solution", &root.join("solutions").join(dir));
-    inputs.tree("hidden", &root.join("checker/hidden").join(dir));
-    inputs.file(
-        "chapter",
-        &root.join("book/src/katas").join(format!("{dir}.md")),
-    );
+    inputs.kata("01-event-emitter");
+    let root = repository();
+    inputs.file("chapter", &root.join("book/src/katas/01-event-emitter.md"));
     inputs.tree("snapshots", &root.join("checker/tests/snapshots"));
     Memory::default().run_unless_passed(name, &inputs, body);
 }

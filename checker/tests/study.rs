@@ -432,11 +432,7 @@ fn watch_regrades_on_save_in_a_terminal_and_quits_on_q() {
 /// workspace's manifests and lockfile, the toolchain, the environment and the machine's
 /// confinement facts. `KATA_TEST_CACHE=off` runs it anyway; a clean clone has no memory.
 fn remembered(name: &str, body: impl FnOnce()) {
-    let root = repository();
     let mut inputs = Inputs::for_grading(&[("study.rs", include_str!("study.rs"))]);
-    let dir = "01-event-emitter";
-    inputs.tree("skeleton", &root.join("katas").join(dir));
-    inputs.tree("solution", &root.join("solutions").join(dir));
-    inputs.tree("hidden", &root.join("checker/hidden").join(dir));
+    inputs.kata("01-event-emitter");
     Memory::default().run_unless_passed(name, &inputs, body);
 }
