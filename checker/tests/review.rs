@@ -26,18 +26,9 @@ use common::{checker, repository};
 /// tests. Passing tests are remembered by it (`common/memory.rs`): a warm `cargo test`
 /// with none of it changed does not grade again.
 fn inputs(katas: &[&str]) -> Inputs {
-    let root = repository();
     let mut inputs = Inputs::for_grading(&[("review.rs", include_str!("review.rs"))]);
     for dir in katas {
-        inputs.tree(&format!("skeleton:{dir}"), &root.join("katas").join(dir));
-        inputs.tree(
-            &format!("solution:{dir}"),
-            &root.join("solutions").join(dir),
-        );
-        inputs.tree(
-            &format!("hidden:{dir}"),
-            &root.join("checker/hidden").join(dir),
-        );
+        inputs.kata(dir);
     }
     inputs.insert(
         "env:KATA_REVIEW_KATAS",

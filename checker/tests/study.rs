@@ -15,6 +15,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::memory::{Inputs, Memory};
 use common::{attempt_of, fingerprint, repository};
 
 /// A fresh, empty state folder for one test.
@@ -332,90 +333,106 @@ fn pty() -> (OwnedFd, OwnedFd) {
 
 #[test]
 fn watch_regrades_on_save_in_a_terminal_and_quits_on_q() {
-    let state = state("watch");
-    // The skeleton: it compiles and fails every test.
-    let dir = attempt_of("01-event-emitter", "watched", &[]);
-    let skeleton = repository().join("katas/01-event-emitter/src");
-    for file in ["lib.rs", "sync.rs"] {
-        std::fs::copy(skeleton.join(file), dir.join("src").join(file)).unwrap();
-    }
-    let (master, slave) = pty();
-    let slave_fd = std::os::fd::AsRawFd::as_raw_fd(&slave);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
-    command
-        .args([
-            "watch",
-            "event-emitter",
-            "--poll",
-            "--path",
-            dir.to_str().unwrap(),
-        ])
-        .env("KATA_STATE_DIR", &state)
-        .env("TERM", "xterm")
-        .stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave.try_clone().unwrap()));
-    // SAFETY: setsid and ioctl are async-signal-safe; the pty becomes the controlling
-    // terminal of the new session, as a real terminal would be.
-    unsafe {
-        command.pre_exec(move || {
-            libc::setsid();
-            libc::ioctl(slave_fd, libc::TIOCSCTTY, 0);
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().unwrap();
-    drop(slave);
+    remembered(
+        "watch_regrades_on_save_in_a_terminal_and_quits_on_q",
+        || {
+            let state = state("watch");
+            // The skeleton: it compiles and fails every test.
+            let dir = attempt_of("01-event-emitter", "watched", &[]);
+            let skeleton = repository().join("katas/01-event-emitter/src");
+            for file in ["lib.rs", "sync.rs"] {
+                std::fs::copy(skeleton.join(file), dir.join("src").join(file)).unwrap();
+            }
+            let (master, slave) = pty();
+            let slave_fd = std::os::fd::AsRawFd::as_raw_fd(&slave);
+            let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
+            command
+                .args([
+                    "watch",
+                    "event-emitter",
+                    "--poll",
+                    "--path",
+                    dir.to_str().unwrap(),
+                ])
+                .env("KATA_STATE_DIR", &state)
+                .env("TERM", "xterm")
+                .stdin(Stdio::from(slave.try_clone().unwrap()))
+                .stdout(Stdio::from(slave.try_clone().unwrap()))
+                .stderr(Stdio::from(slave.try_clone().unwrap()));
+            // SAFETY: setsid and ioctl are async-signal-safe; the pty becomes the controlling
+            // terminal of the new session, as a real terminal would be.
+            unsafe {
+                command.pre_exec(move || {
+                    libc::setsid();
+                    libc::ioctl(slave_fd, libc::TIOCSCTTY, 0);
+                    Ok(())
+                });
+            }
+            let mut child = command.spawn().unwrap();
+            drop(slave);
 
-    let screen = Arc::new(Mutex::new(String::new()));
-    let mut reader = std::fs::File::from(master.try_clone().unwrap());
-    let sink = screen.clone();
-    std::thread::spawn(move || {
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    });
-    let wait_for = |what: &str, from: usize| -> usize {
-        // The first grading builds the harness: minutes on a cold machine.
-        let deadline = Instant::now() + Duration::from_secs(600);
-        loop {
-            if let Some(at) = screen.lock().unwrap()[from..].find(what) {
-                return from + at + what.len();
-            }
+            let screen = Arc::new(Mutex::new(String::new()));
+            let mut reader = std::fs::File::from(master.try_clone().unwrap());
+            let sink = screen.clone();
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                while let Ok(n) = reader.read(&mut buffer) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buffer[..n]));
+                }
+            });
+            let wait_for = |what: &str, from: usize| -> usize {
+                // The first grading builds the harness: minutes on a cold machine.
+                let deadline = Instant::now() + Duration::from_secs(600);
+                loop {
+                    if let Some(at) = screen.lock().unwrap()[from..].find(what) {
+                        return from + at + what.len();
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "watch never showed {what:?}; the screen:\n{}",
+                        screen.lock().unwrap()
+                    );
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            };
+            let seen = wait_for("Score 0%", 0);
             assert!(
-                Instant::now() < deadline,
-                "watch never showed {what:?}; the screen:\n{}",
-                screen.lock().unwrap()
+                screen.lock().unwrap().contains("not yet implemented"),
+                "the first failing test's message is shown"
             );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    let seen = wait_for("Score 0%", 0);
-    assert!(
-        screen.lock().unwrap().contains("not yet implemented"),
-        "the first failing test's message is shown"
+
+            // Save a solution: the verdict changes without a restart.
+            let solution = repository().join("solutions/01-event-emitter/src/lib.rs");
+            std::fs::copy(solution, dir.join("src/lib.rs")).unwrap();
+            wait_for("Score 100%", seen);
+
+            let mut keys = std::fs::File::from(master);
+            keys.write_all(b"q").unwrap();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                assert!(Instant::now() < deadline, "watch did not quit on q");
+                std::thread::sleep(Duration::from_millis(20));
+            };
+            assert!(status.success(), "q quits with exit status 0, got {status}");
+        },
     );
+}
 
-    // Save a solution: the verdict changes without a restart.
-    let solution = repository().join("solutions/01-event-emitter/src/lib.rs");
-    std::fs::copy(solution, dir.join("src/lib.rs")).unwrap();
-    wait_for("Score 100%", seen);
-
-    let mut keys = std::fs::File::from(master);
-    keys.write_all(b"q").unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "watch did not quit on q");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "q quits with exit status 0, got {status}");
+/// Runs a test that grades through the checker unless it passed before with exactly the
+/// same inputs (`common/memory.rs`): this file and `common/`, the checker binary, kata 01
+/// (skeleton, solution with its mutants and rules, hidden tests), the support crate, the
+/// workspace's manifests and lockfile, the toolchain, the environment and the machine's
+/// confinement facts. `KATA_TEST_CACHE=off` runs it anyway; a clean clone has no memory.
+fn remembered(name: &str, body: impl FnOnce()) {
+    let mut inputs = Inputs::for_grading(&[("study.rs", include_str!("study.rs"))]);
+    inputs.kata("01-event-emitter");
+    Memory::default().run_unless_passed(name, &inputs, body);
 }

@@ -111,6 +111,21 @@ impl Inputs {
         inputs
     }
 
+    /// Adds a kata's folders, `dir` being e.g. `01-event-emitter`: its skeleton, its
+    /// solution (sources, mutants, rules, alternatives) and its hidden tests.
+    pub fn kata(&mut self, dir: &str) {
+        let root = repository();
+        self.tree(&format!("skeleton:{dir}"), &root.join("katas").join(dir));
+        self.tree(
+            &format!("solution:{dir}"),
+            &root.join("solutions").join(dir),
+        );
+        self.tree(
+            &format!("hidden:{dir}"),
+            &root.join("checker/hidden").join(dir),
+        );
+    }
+
     /// Adds (or replaces) one input.
     pub fn insert(&mut self, label: impl Into<String>, bytes: impl Into<Vec<u8>>) {
         self.0.insert(label.into(), bytes.into());
