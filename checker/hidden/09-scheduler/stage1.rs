@@ -595,9 +595,18 @@ fn matches_asks_every_field_about_the_minute_a_time_is_in() {
         // Both day fields restricted: the 12th or a Friday (in November 2026 the 12th is a
         // Thursday and the 20th a Friday).
         let either = schedule("0 12 12 * FRI");
-        assert!(either.matches(at(2026, 11, 12, 12, 0)), "the 12th, a Thursday");
-        assert!(either.matches(at(2026, 11, 20, 12, 0)), "a Friday, the 20th");
-        assert!(!either.matches(at(2026, 11, 19, 12, 0)), "neither the 12th nor a Friday");
+        assert!(
+            either.matches(at(2026, 11, 12, 12, 0)),
+            "the 12th, a Thursday"
+        );
+        assert!(
+            either.matches(at(2026, 11, 20, 12, 0)),
+            "a Friday, the 20th"
+        );
+        assert!(
+            !either.matches(at(2026, 11, 19, 12, 0)),
+            "neither the 12th nor a Friday"
+        );
         // `matches` and `next_after` agree, minute by minute, over two days.
         let every = schedule("*/20 8-9 * * MON");
         let from = at(2026, 11, 29, 0, 0);
