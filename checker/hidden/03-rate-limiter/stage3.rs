@@ -164,6 +164,14 @@ fn gcra_allows_a_burst_then_one_request_per_interval() {
                 },
                 ConfigError::ZeroDuration,
             ),
+            // A period shorter than `limit` nanoseconds: `period / limit` is 0.
+            (
+                Algorithm::Gcra {
+                    limit: 10,
+                    period: Duration::from_nanos(5),
+                },
+                ConfigError::ZeroDuration,
+            ),
         ];
         for (algorithm, expected) in cases {
             let result = RateLimiter::<u32>::with_clock(algorithm, clock.clone());

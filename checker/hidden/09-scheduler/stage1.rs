@@ -570,3 +570,51 @@ fn next_after_agrees_with_a_scan_of_the_whole_400_year_cycle() {
         }
     });
 }
+
+#[test]
+fn matches_asks_every_field_about_the_minute_a_time_is_in() {
+    graded(|| {
+        let noon = schedule("30 9 15 6 *");
+        assert!(noon.matches(at(2026, 6, 15, 9, 30)));
+        let late_in_the_minute = at(2026, 6, 15, 9, 30) + TimeDelta::seconds(59);
+        assert!(
+            noon.matches(late_in_the_minute),
+            "`matches` is about the minute a time is in: its seconds do not count"
+        );
+        for (time, wrong) in [
+            (at(2026, 7, 15, 9, 30), "month"),
+            (at(2026, 6, 16, 9, 30), "day of the month"),
+            (at(2026, 6, 15, 10, 30), "hour"),
+            (at(2026, 6, 15, 9, 31), "minute"),
+        ] {
+            assert!(
+                !noon.matches(time),
+                "`30 9 15 6 *` does not match {time}: only its {wrong} is wrong"
+            );
+        }
+        // Both day fields restricted: the 12th or a Friday (in November 2026 the 12th is a
+        // Thursday and the 20th a Friday).
+        let either = schedule("0 12 12 * FRI");
+        assert!(
+            either.matches(at(2026, 11, 12, 12, 0)),
+            "the 12th, a Thursday"
+        );
+        assert!(
+            either.matches(at(2026, 11, 20, 12, 0)),
+            "a Friday, the 20th"
+        );
+        assert!(
+            !either.matches(at(2026, 11, 19, 12, 0)),
+            "neither the 12th nor a Friday"
+        );
+        // `matches` and `next_after` agree, minute by minute, over two days.
+        let every = schedule("*/20 8-9 * * MON");
+        let from = at(2026, 11, 29, 0, 0);
+        let mut time = from;
+        while time < from + TimeDelta::days(2) {
+            let fires = every.next_after(time - TimeDelta::minutes(1)) == Some(time);
+            assert_eq!(every.matches(time), fires, "`*/20 8-9 * * MON` at {time}");
+            time += TimeDelta::minutes(1);
+        }
+    });
+}

@@ -208,3 +208,78 @@ async fn a_missing_folder_is_an_io_error() {
     })
     .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn interval_and_zoned_jobs_catch_up_missed_runs_too() {
+    graded_async(async {
+        let dir = folder("missed-kinds");
+        let path = dir.join("state.json");
+        let zoned = || {
+            Trigger::CronIn(
+                "0 * * * *".parse().expect("valid"),
+                chrono_tz::Europe::Berlin,
+            )
+        };
+        let hourly = || Trigger::Every(Duration::from_secs(3600));
+        {
+            let first = Scheduler::start_with_state(1, start(), &path).expect("fresh");
+            first.add("interval", hourly(), ok).expect("added");
+            first.add("zoned", zoned(), ok).expect("added");
+            // Both are due at 9:00 (UTC, and 10:00 in Berlin) and run then.
+            tokio::time::sleep(Duration::from_secs(3600 + 30)).await;
+        }
+        // Down from 9:00:30 to 14:10: both missed runs.
+        let later = start() + TimeDelta::minutes(6 * 60 + 10);
+        let second = Scheduler::start_with_state(1, later, &path).expect("loads");
+        let interval = second.add("interval", hourly(), ok).expect("added");
+        let zoned = second.add("zoned", zoned(), ok).expect("added");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        for id in [interval, zoned] {
+            let status = second.status(id).expect("exists");
+            assert_eq!(status.runs, 2, "one catch-up run at once: {status:?}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interval_job_that_missed_nothing_does_not_run_at_a_restart() {
+    graded_async(async {
+        let dir = folder("missed-none");
+        let path = dir.join("state.json");
+        let hourly = || Trigger::Every(Duration::from_secs(3600));
+        {
+            let first = Scheduler::start_with_state(1, start(), &path).expect("fresh");
+            first.add("interval", hourly(), ok).expect("added");
+            tokio::time::sleep(Duration::from_secs(3600 + 30)).await;
+        }
+        // It ran at 9:00 and is next due at 10:00; the scheduler is back at 9:10.
+        let later = start() + TimeDelta::minutes(70);
+        let second = Scheduler::start_with_state(1, later, &path).expect("loads");
+        let id = second.add("interval", hourly(), ok).expect("added");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let status = second.status(id).expect("exists");
+        assert_eq!(
+            status.runs, 1,
+            "no run was missed while it was down, so none runs at once: {status:?}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_state_file_that_cannot_be_read_is_an_io_error() {
+    graded_async(async {
+        // A folder where the file should be: it exists, and reading it fails.
+        let dir = folder("unreadable");
+        match Scheduler::start_with_state(1, start(), &dir) {
+            Err(StateError::Io { .. }) => {}
+            Err(other) => panic!("expected StateError::Io, got {other:?}"),
+            Ok(_) => panic!("a state file that cannot be read is an error, not an empty state"),
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}

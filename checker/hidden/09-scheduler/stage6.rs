@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use chrono_tz::{America::New_York, Europe::Berlin};
+use chrono_tz::{America::New_York, Europe::Berlin, Pacific};
 use kata_support::{graded, graded_async, proptest_runner};
 use proptest::prelude::*;
 use scheduler::{Schedule, Scheduler, Trigger};
@@ -95,6 +95,20 @@ fn a_skipped_time_runs_once_right_after_the_change() {
         assert_eq!(
             runs_after("15 2 * * SUN", New_York, utc(2026, 3, 1, 12, 0), 2),
             [utc(2026, 3, 8, 7, 0), utc(2026, 3, 15, 6, 15)]
+        );
+    });
+}
+
+#[test]
+fn a_skipped_time_runs_after_a_jump_of_a_whole_day() {
+    graded(|| {
+        // Samoa moved across the date line at the end of 29 December 2011: its clock went
+        // from 23:59:59 (UTC-10) straight to 0:00 on the 31st (UTC+14), 10:00 UTC on the
+        // 30th. Noon on the 30th never came; the job runs at the first instant after the
+        // jump, then at noon on the 31st (22:00 UTC on the 30th).
+        assert_eq!(
+            runs_after("0 12 * * *", Pacific::Apia, utc(2011, 12, 29, 23, 0), 2),
+            [utc(2011, 12, 30, 10, 0), utc(2011, 12, 30, 22, 0)]
         );
     });
 }

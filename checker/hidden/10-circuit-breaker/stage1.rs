@@ -285,3 +285,19 @@ async fn counts_of_zero_are_refused_not_replaced() {
     })
     .await;
 }
+
+#[test]
+fn config_returns_the_configuration_it_was_made_with() {
+    kata_support::graded(|| {
+        let made_with = Config {
+            failure_threshold: 4,
+            success_threshold: 3,
+            reset_timeout: Duration::from_millis(2_500),
+            half_open_max_calls: 2,
+            call_timeout: Some(Duration::from_secs(1)),
+            failure_rate: None,
+        };
+        let (breaker, _, _) = breaker(made_with);
+        assert_eq!(breaker.config(), &made_with);
+    });
+}
