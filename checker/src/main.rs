@@ -40,6 +40,7 @@ mod progress;
 mod report;
 mod review;
 mod runner;
+mod schema;
 mod study;
 mod verify;
 mod watch;
