@@ -245,7 +245,9 @@ fn inner_attributes_end(text: &str) -> usize {
     });
     proc_macro2::extra::invalidate_current_thread_spans();
     // A `//!` comment is an attribute whose span is the comment itself.
-    end.map_or(0, |end| text[end..].find('\n').map_or(text.len(), |n| end + n))
+    end.map_or(0, |end| {
+        text[end..].find('\n').map_or(text.len(), |n| end + n)
+    })
 }
 
 #[cfg(test)]
@@ -288,7 +290,10 @@ mod tests {
         );
         // The switch comes after the crate's inner attributes, and the rest is untouched.
         let prelude = text.find("#![allow(unused").unwrap();
-        assert!(prelude > text.find("#![deny(missing_docs)]").unwrap(), "{text}");
+        assert!(
+            prelude > text.find("#![deny(missing_docs)]").unwrap(),
+            "{text}"
+        );
         assert!(text.contains(SWITCH_ENV));
         assert!(text.contains("x * self.0\n    }\n}"));
         assert!(syn::parse_file(&text).is_ok(), "{text}");
@@ -310,7 +315,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("3 => {\n        x + self.0\n    } _ => {\n        x * self.0\n    } } }"),
+            text.contains(
+                "3 => {\n        x + self.0\n    } _ => {\n        x * self.0\n    } } }"
+            ),
             "{text}"
         );
         assert!(syn::parse_file(&text).is_ok(), "{text}");
@@ -320,7 +327,12 @@ mod tests {
     fn signatures_items_const_fns_and_impl_trait_bodies_are_built_alone() {
         let solution = lib(SOLUTION);
         let mutants = [
-            mutant("signature", &solution, "add(a: u32, b: u32)", "add(b: u32, a: u32)"),
+            mutant(
+                "signature",
+                &solution,
+                "add(a: u32, b: u32)",
+                "add(b: u32, a: u32)",
+            ),
             mutant("field", &solution, "Scale(pub u32)", "Scale(pub u64)"),
             mutant("const-fn", &solution, "    10\n", "    11\n"),
             mutant("impl-trait", &solution, "step_by(2)", "step_by(3)"),
@@ -329,7 +341,10 @@ mod tests {
         let schema = build(&solution, &mutants);
         assert_eq!(schema.switches, BTreeMap::from([("body".to_owned(), 5)]));
         let text = text(&schema);
-        assert!(text.contains("pub const fn limit() -> u32 {\n    10\n}"), "{text}");
+        assert!(
+            text.contains("pub const fn limit() -> u32 {\n    10\n}"),
+            "{text}"
+        );
         assert!(text.contains("(0..).step_by(2)\n}"), "{text}");
     }
 
@@ -337,11 +352,17 @@ mod tests {
     fn the_switch_goes_after_doc_comments_of_the_crate() {
         for (crate_root, before) in [
             ("//! One.\n//! Two.\n\npub fn f() {}\n", "//! Two.\n"),
-            ("#![allow(dead_code)] // why\n//! Doc.\nfn f() {}\n", "//! Doc.\n"),
+            (
+                "#![allow(dead_code)] // why\n//! Doc.\nfn f() {}\n",
+                "//! Doc.\n",
+            ),
             ("fn f() {}\n", ""),
         ] {
             let at = inner_attributes_end(crate_root);
-            assert!(crate_root[..at].ends_with(before.trim_end()), "{crate_root:?} {at}");
+            assert!(
+                crate_root[..at].ends_with(before.trim_end()),
+                "{crate_root:?} {at}"
+            );
             let mut text = crate_root.to_owned();
             text.insert_str(at, &prelude());
             assert!(syn::parse_file(&text).is_ok(), "{text}");
@@ -352,7 +373,12 @@ mod tests {
     fn an_edit_reaching_outside_a_body_is_built_alone() {
         let solution = lib(SOLUTION);
         let mutants = [
-            mutant("out", &solution, "a + b\n}\n\n/// Scales.", "a + b\n}\n\n/// Scale."),
+            mutant(
+                "out",
+                &solution,
+                "a + b\n}\n\n/// Scales.",
+                "a + b\n}\n\n/// Scale.",
+            ),
             mutant("unparsable", &solution, "a + b", "a + "),
         ];
         let schema = build(&solution, &mutants);
@@ -385,7 +411,8 @@ mod tests {
         assert_eq!(schema.switches.keys().collect::<Vec<_>>(), ["inner"]);
         let inner = String::from_utf8(schema.sources[Path::new("src/inner.rs")].clone()).unwrap();
         assert!(
-            inner.contains("{ match crate::__kata_mutant() { 2 => {\n    3\n} _ => {\n    2\n} } }"),
+            inner
+                .contains("{ match crate::__kata_mutant() { 2 => {\n    3\n} _ => {\n    2\n} } }"),
             "{inner}"
         );
         assert!(text(&schema).contains("fn __kata_mutant"));
