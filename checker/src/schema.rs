@@ -168,7 +168,7 @@ fn gaps<'t>(text: &'t str, bodies: &'t [Range<usize>]) -> impl Iterator<Item = &
 /// The byte ranges (braces included) of the bodies of `text`'s functions that a schema may
 /// switch, in order: free functions, methods of `impl` blocks and default methods of
 /// traits, in inline modules too; not `const fn`s, not functions that return `impl Trait`,
-/// and not functions inside another body (the outer body holds them). `None` when `text`
+/// not bodies with inner attributes, and not functions inside another body (the outer body holds them). `None` when `text`
 /// does not parse.
 fn bodies(text: &str) -> Option<Vec<Range<usize>>> {
     let parsed = syn::parse_file(text);
@@ -186,11 +186,11 @@ fn bodies(text: &str) -> Option<Vec<Range<usize>>> {
 fn collect(text: &str, items: &[syn::Item], found: &mut Vec<Range<usize>>) {
     for item in items {
         match item {
-            syn::Item::Fn(f) => body(text, &f.sig, &f.block, found),
+            syn::Item::Fn(f) => body(text, &f.attrs, &f.sig, &f.block, found),
             syn::Item::Impl(block) => {
                 for item in &block.items {
                     if let syn::ImplItem::Fn(f) = item {
-                        body(text, &f.sig, &f.block, found);
+                        body(text, &f.attrs, &f.sig, &f.block, found);
                     }
                 }
             }
@@ -199,7 +199,7 @@ fn collect(text: &str, items: &[syn::Item], found: &mut Vec<Range<usize>>) {
                     if let syn::TraitItem::Fn(f) = item
                         && let Some(block) = &f.default
                     {
-                        body(text, &f.sig, block, found);
+                        body(text, &f.attrs, &f.sig, block, found);
                     }
                 }
             }
@@ -213,8 +213,18 @@ fn collect(text: &str, items: &[syn::Item], found: &mut Vec<Range<usize>>) {
     }
 }
 
-fn body(text: &str, sig: &syn::Signature, block: &syn::Block, found: &mut Vec<Range<usize>>) {
-    if sig.constness.is_some() {
+fn body(
+    text: &str,
+    attrs: &[syn::Attribute],
+    sig: &syn::Signature,
+    block: &syn::Block,
+    found: &mut Vec<Range<usize>>,
+) {
+    // A body's inner attributes (`{ #![allow(…)] … }`) are not allowed on a match arm.
+    let inner = attrs
+        .iter()
+        .any(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
+    if sig.constness.is_some() || inner {
         return;
     }
     let range = block.brace_token.span.join().byte_range();
@@ -336,10 +346,11 @@ mod tests {
             mutant("field", &solution, "Scale(pub u32)", "Scale(pub u64)"),
             mutant("const-fn", &solution, "    10\n", "    11\n"),
             mutant("impl-trait", &solution, "step_by(2)", "step_by(3)"),
+            mutant("inner-attribute", &solution, "{\n    a + b", "{\n    #![allow(unused)]\n    a + b"),
             mutant("body", &solution, "x * self.0", "x"),
         ];
         let schema = build(&solution, &mutants);
-        assert_eq!(schema.switches, BTreeMap::from([("body".to_owned(), 5)]));
+        assert_eq!(schema.switches, BTreeMap::from([("body".to_owned(), 6)]));
         let text = text(&schema);
         assert!(
             text.contains("pub const fn limit() -> u32 {\n    10\n}"),
