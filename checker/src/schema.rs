@@ -346,7 +346,12 @@ mod tests {
             mutant("field", &solution, "Scale(pub u32)", "Scale(pub u64)"),
             mutant("const-fn", &solution, "    10\n", "    11\n"),
             mutant("impl-trait", &solution, "step_by(2)", "step_by(3)"),
-            mutant("inner-attribute", &solution, "{\n    a + b", "{\n    #![allow(unused)]\n    a + b"),
+            mutant(
+                "inner-attribute",
+                &solution,
+                "{\n    a + b",
+                "{\n    #![allow(unused)]\n    a + b",
+            ),
             mutant("body", &solution, "x * self.0", "x"),
         ];
         let schema = build(&solution, &mutants);

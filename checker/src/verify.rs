@@ -433,12 +433,15 @@ pub fn verify(
         let kata = plan.kata;
         let entry = store.load(&kata.id);
         let switched = plan.variants.iter().filter(|v| v.switch.is_some()).count();
-        let mutants = plan
+        let built_alone: Vec<String> = plan
             .variants
             .iter()
-            .filter(|v| matches!(v.role, Role::Mutant(..)))
-            .count();
-        schema_counts.push((switched, mutants - switched));
+            .filter_map(|v| match &v.role {
+                Role::Mutant(mutant, _) if v.switch.is_none() => Some(mutant.name.clone()),
+                _ => None,
+            })
+            .collect();
+        schema_counts.push((switched, built_alone));
         for variant in plan.variants {
             plans.push(match &variant.role {
                 Role::Mutant(mutant, stage) => Plan {
@@ -540,10 +543,10 @@ pub fn verify(
                     kata.id,
                     first.join("\n    ")
                 );
-                schema_counts[owners[i].0] = (
-                    0,
-                    schema_counts[owners[i].0].0 + schema_counts[owners[i].0].1,
-                );
+                schema_counts[owners[i].0].0 = 0;
+            }
+            if let Role::Mutant(mutant, _) = &owners[i].1 {
+                schema_counts[owners[i].0].1.push(mutant.name.clone());
             }
             let (variant, sources) = alone[i]
                 .take()
@@ -624,7 +627,7 @@ pub fn verify(
     {
         eprintln!(
             "  {:<20} {} · build {:.1} s · tests {:.1} s ({} run, {} stopped early) · \
-             mutants: {switched} in its schema, {built_alone} built alone",
+             mutants: {switched} in its schema, {} built alone{}",
             check.id,
             if check.problems.is_empty() {
                 "sound"
@@ -634,7 +637,13 @@ pub fn verify(
             check.build_seconds,
             check.test_seconds,
             check.tests_run,
-            check.tests_stopped
+            check.tests_stopped,
+            built_alone.len(),
+            if built_alone.is_empty() || switched == 0 {
+                String::new()
+            } else {
+                format!(" ({})", built_alone.join(", "))
+            }
         );
         if unchanged {
             entry.key = key;

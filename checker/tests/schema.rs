@@ -113,7 +113,9 @@ replace = "    let position: &str = position;\n    list.remove(position);"
     let (check, sound, stderr) = verify(&solutions);
     assert!(!sound, "a mutant that does not compile fails verify");
     assert!(
-        stderr.contains("event-emitter: its mutant schema did not compile; building its mutants alone"),
+        stderr.contains(
+            "event-emitter: its mutant schema did not compile; building its mutants alone"
+        ),
         "{stderr}"
     );
     assert!(
