@@ -272,6 +272,11 @@ pub enum Command {
         /// Grade every kata, even those whose verdict is in the cache.
         #[arg(long)]
         no_cache: bool,
+        /// Build every mutant alone, as a crate of its own, instead of putting those whose
+        /// edits lie in function bodies into one mutant schema per kata (slower; for
+        /// comparing the two).
+        #[arg(long)]
+        no_schema: bool,
         /// Read the solutions (sources, mutants, rules) from DIR/<kata folder>/ instead of
         /// solutions/ (for the checker's own tests).
         #[arg(long, value_name = "DIR", hide = true)]

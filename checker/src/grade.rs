@@ -55,6 +55,10 @@ pub struct Plan {
     /// self-check builds every kata's skeleton beside the katas it grades: the
     /// dependencies then come out the same whichever katas are graded.
     pub build_only: bool,
+    /// Run the tests with [`crate::schema::SWITCH_ENV`] set to this: the attempt is one
+    /// mutant of a kata's mutant schema. Attempts of one kata with the same variant name
+    /// share one slot (built once; the first attempt's sources are written).
+    pub switch: Option<u32>,
 }
 
 /// Where a grading's time went.
@@ -78,6 +82,7 @@ struct Job<'a> {
     exe: Option<PathBuf>,
     limit: Duration,
     limits: &'a Limits,
+    switch: Option<u32>,
 }
 
 /// Grades `attempts` together: one build, then all tests in parallel.
@@ -100,10 +105,29 @@ pub fn grade_planned(
     // `KATA_TIMINGS=1` prints where a grading's time goes (for `cargo kata bench` work).
     let timings = std::env::var_os("KATA_TIMINGS").is_some();
     let started = Instant::now();
-    let slots: Vec<Slot> = attempts
+    // Attempts of one kata and variant (a mutant schema's mutants) share their slot.
+    let mut slots: Vec<Slot> = Vec::with_capacity(attempts.len());
+    let mut first_of_slot = Vec::with_capacity(attempts.len());
+    for attempt in attempts {
+        let shared = attempts.iter().zip(&slots).position(|(other, _)| {
+            other.spec.kata.id == attempt.spec.kata.id && other.spec.variant == attempt.spec.variant
+        });
+        match shared {
+            Some(first) => {
+                slots.push(slots[first].clone());
+                first_of_slot.push(false);
+            }
+            None => {
+                slots.push(harness.prepare(&attempt.spec)?);
+                first_of_slot.push(true);
+            }
+        }
+    }
+    let distinct: Vec<&Slot> = slots
         .iter()
-        .map(|a| harness.prepare(&a.spec))
-        .collect::<Result<_>>()?;
+        .zip(&first_of_slot)
+        .filter_map(|(slot, first)| first.then_some(slot))
+        .collect();
     let build_limit = options.build_time_limit.unwrap_or_else(|| {
         attempts
             .iter()
@@ -113,7 +137,7 @@ pub fn grade_planned(
     });
     let prepared = started.elapsed();
     let build = harness.build(
-        &slots.iter().collect::<Vec<_>>(),
+        &distinct,
         Duration::from_secs(build_limit),
         options.compile_timings,
     )?;
@@ -139,6 +163,7 @@ pub fn grade_planned(
                 exe: build.executable(&package.name).map(Path::to_owned),
                 limit: Duration::from_secs(limit),
                 limits: &kata.limits,
+                switch: plans.get(index).and_then(|p| p.switch),
             });
         }
     }
@@ -158,9 +183,14 @@ pub fn grade_planned(
     let spent = Timings {
         build: built,
         tests: started.elapsed() - built,
+        // A shared slot's compiler time is counted once, for its first attempt.
         compile: slots
             .iter()
-            .map(|slot| {
+            .zip(&first_of_slot)
+            .map(|(slot, &first)| {
+                if !first {
+                    return 0.0;
+                }
                 slot.packages
                     .iter()
                     .map(|p| p.name.as_str())
@@ -284,7 +314,7 @@ fn run_all(
                         Some(exe) => {
                             let scratch = scratch_root.join(format!("test-{index}"));
                             let run = runner::run_test(
-                                exe, &job.name, job.limit, job.limits, &scratch, stop,
+                                exe, &job.name, job.limit, job.limits, &scratch, stop, job.switch,
                             );
                             let _ = std::fs::remove_dir_all(&scratch);
                             run

@@ -449,10 +449,12 @@ impl Harness {
     /// time of each package is read ([`Build::compile_seconds`]).
     pub fn build(&self, slots: &[&Slot], limit: Duration, timings: bool) -> Result<Build> {
         let show_progress = std::io::stderr().is_terminal();
+        // `cargo build --test hidden` builds the same units as `cargo test --no-run`, and
+        // with `--keep-going` a package that does not compile (a broken mutant, a mutant
+        // schema, one kata's attempt) does not stop cargo from building the others.
         let mut args = vec![
-            "test",
-            "--no-run",
-            "--no-fail-fast",
+            "build",
+            "--keep-going",
             "--message-format=json",
             "--test",
             "hidden",

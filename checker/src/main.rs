@@ -40,6 +40,7 @@ mod progress;
 mod report;
 mod review;
 mod runner;
+mod schema;
 mod study;
 mod verify;
 mod watch;
@@ -340,6 +341,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             katas,
             format,
             no_cache,
+            no_schema,
             solutions,
         }) => {
             let selected: Vec<&manifest::Kata> = if katas.is_empty() {
@@ -357,6 +359,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             let options = verify::VerifyOptions {
                 use_cache: !no_cache,
+                schemata: !no_schema,
                 solutions,
             };
             let checks = verify::verify(&root, &manifest, &selected, options)?;

@@ -782,8 +782,9 @@ fn run_jobs(
                         Ok(Run::stopped(Duration::ZERO))
                     } else {
                         let folder = scratch.join(format!("review-{}-{index}", std::process::id()));
-                        let run =
-                            runner::run_test(&job.exe, &job.name, job.limit, limits, &folder, stop);
+                        let run = runner::run_test(
+                            &job.exe, &job.name, job.limit, limits, &folder, stop, None,
+                        );
                         let _ = std::fs::remove_dir_all(&folder);
                         run
                     };

@@ -132,7 +132,10 @@ pub fn network_isolation() -> bool {
     })
 }
 
-/// Runs test `name` of the test binary `exe` with a wall-clock limit and `limits`.
+/// Runs test `name` of the test binary `exe` with a wall-clock limit and `limits`. With
+/// `switch`, the process's environment also holds [`crate::schema::SWITCH_ENV`] set to it:
+/// a mutant schema's binary then runs that mutant's code (the only variable added to the
+/// empty environment, and only for the self-check's schema mutants).
 pub fn run_test(
     exe: &Path,
     name: &str,
@@ -140,9 +143,10 @@ pub fn run_test(
     limits: &Limits,
     scratch: &Path,
     stop: Option<&Stop>,
+    switch: Option<u32>,
 ) -> Result<Run> {
     let args = ["--exact", name, "--nocapture", "--test-threads=1", "-q"];
-    run_confined(exe, &args, name, limit, limits, scratch, stop)
+    run_process(exe, &args, name, limit, limits, scratch, stop, switch)
 }
 
 /// Runs the test binary `exe` with `args` exactly as [`run_test`] runs one test (same
@@ -156,6 +160,21 @@ pub fn run_confined(
     limits: &Limits,
     scratch: &Path,
     stop: Option<&Stop>,
+) -> Result<Run> {
+    run_process(exe, args, name, limit, limits, scratch, stop, None)
+}
+
+/// [`run_confined`], with the schema switch of [`run_test`].
+#[allow(clippy::too_many_arguments)]
+fn run_process(
+    exe: &Path,
+    args: &[&str],
+    name: &str,
+    limit: Duration,
+    limits: &Limits,
+    scratch: &Path,
+    stop: Option<&Stop>,
+    switch: Option<u32>,
 ) -> Result<Run> {
     let secret = new_secret()?;
     let (secret_read, secret_write) = pipe()?;
@@ -195,6 +214,9 @@ pub fn run_confined(
         .process_group(0);
     if let Some(bound) = std::env::var_os("LOOM_MAX_PREEMPTIONS") {
         command.env("LOOM_MAX_PREEMPTIONS", bound);
+    }
+    if let Some(switch) = switch {
+        command.env(crate::schema::SWITCH_ENV, switch.to_string());
     }
     let (secret_fd, proof_fd) = (secret_read.as_raw_fd(), proof_write.as_raw_fd());
     let setup = ChildSetup {

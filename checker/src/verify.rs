@@ -106,6 +106,8 @@ struct Variant {
     label: String,
     sources: Sources,
     role: Role,
+    /// For a mutant in the kata's schema: the value of the switch that selects it.
+    switch: Option<u32>,
 }
 
 /// Everything graded for one kata, read once: the same bytes are hashed for the cache key
@@ -125,6 +127,9 @@ pub struct KataPlan<'k> {
     /// embedded in the checker, which are hashed too; a fixture a test might read at run
     /// time is covered by these).
     hidden_folder: BTreeMap<PathBuf, Vec<u8>>,
+    /// The mutant schema: one slot for every mutant whose edits lie in function bodies
+    /// (see [`crate::schema`]); the others are built alone.
+    schema: crate::schema::Schema,
 }
 
 /// How `verify` runs.
@@ -133,6 +138,9 @@ pub struct VerifyOptions {
     /// Serve sound verdicts whose key still holds from `target/kata-verify/`; without it
     /// every kata is graded (the result is still stored).
     pub use_cache: bool,
+    /// Put the mutants whose edits lie in function bodies into one mutant schema per kata
+    /// ([`crate::schema`]); without it every mutant is built alone.
+    pub schemata: bool,
     /// Read every kata's solution (sources, mutants, rules, alternatives) from
     /// `<this>/<dir>/` instead of `solutions/<dir>/`, and keep the memory in
     /// `<this>/.kata-verify/` (the checker's tests verify fixture rule maps this way).
@@ -178,6 +186,7 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata, solution_dir: &Path) -> Result<Kata
                 BTreeMap::new()
             }
         },
+        schema: crate::schema::Schema::default(),
     };
     // The committed skeleton must be what its solution derives (`cargo kata derive`).
     match crate::derivation::derive_sources(Path::new(&relative(root, solution_dir)), &solution)
@@ -195,6 +204,7 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata, solution_dir: &Path) -> Result<Kata
         label: relative(root, &skeleton),
         sources: read_sources(&skeleton)?,
         role: Role::Skeleton,
+        switch: None,
     });
     let all = mutants::load(solution_dir)?;
     if all.is_empty() {
@@ -233,8 +243,23 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata, solution_dir: &Path) -> Result<Kata
                 label: format!("mutant {}", mutant.name),
                 sources,
                 role: Role::Mutant(mutant, stage),
+                switch: None,
             }),
             Err(error) => plan.problems.push(format!("{error:#}")),
+        }
+    }
+    let mutants: Vec<(String, Sources)> = plan
+        .variants
+        .iter()
+        .filter_map(|v| match &v.role {
+            Role::Mutant(mutant, _) => Some((mutant.name.clone(), v.sources.clone())),
+            _ => None,
+        })
+        .collect();
+    plan.schema = crate::schema::build(&solution, &mutants);
+    for variant in &mut plan.variants {
+        if let Role::Mutant(mutant, _) = &variant.role {
+            variant.switch = plan.schema.switches.get(&mutant.name).copied();
         }
     }
     for (name, sources) in alternatives(solution_dir, &solution)? {
@@ -243,6 +268,7 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata, solution_dir: &Path) -> Result<Kata
             label: format!("alternative {name}"),
             sources,
             role: Role::Alternative(name),
+            switch: None,
         });
     }
     plan.variants.push(Variant {
@@ -250,6 +276,7 @@ pub fn plan<'k>(root: &Path, kata: &'k Kata, solution_dir: &Path) -> Result<Kata
         label: relative(root, solution_dir),
         sources: solution,
         role: Role::Solution,
+        switch: None,
     });
     Ok(plan)
 }
@@ -300,7 +327,8 @@ fn rule_map_problems(
 
 impl KataPlan<'_> {
     /// The kata's part of its cache key: its manifest entry, its hidden tests and
-    /// fixtures, `mutants.toml`, `rules.toml`, and every variant's sources.
+    /// fixtures, `mutants.toml`, `rules.toml`, every variant's sources and the mutant
+    /// schema's.
     pub fn inputs(&self) -> Inputs {
         let mut inputs = Inputs::default();
         inputs.insert("manifest", self.kata.entry.as_bytes());
@@ -313,6 +341,8 @@ impl KataPlan<'_> {
         for variant in &self.variants {
             inputs.insert_files(&format!("variant:{}", variant.variant), &variant.sources);
         }
+        // The schema's very bytes (built from the solution and the mutants, both above).
+        inputs.insert_files("schema", &self.schema.sources);
         inputs.insert("problems", self.problems.join("\n"));
         inputs
     }
@@ -334,7 +364,13 @@ pub fn verify(
     let mut checks: Vec<Option<KataCheck>> = Vec::new();
     let mut pending = Vec::new();
     for (index, kata) in katas.iter().enumerate() {
-        let plan = plan(root, kata, &options.solution_dir(root, kata))?;
+        let mut plan = plan(root, kata, &options.solution_dir(root, kata))?;
+        if !options.schemata {
+            plan.schema = crate::schema::Schema::default();
+            for variant in &mut plan.variants {
+                variant.switch = None;
+            }
+        }
         let key = cache::key(&plan.inputs(), &environment);
         let served = options
             .use_cache
@@ -389,9 +425,23 @@ pub fn verify(
     let mut plans = Vec::new();
     let mut owners = Vec::new();
     let mut graded = Vec::new();
+    // Per graded attempt: a schema mutant's own sources, built alone if its schema fails.
+    let mut alone = Vec::new();
+    // Per graded kata: mutants in its schema, mutants built alone.
+    let mut schema_counts = Vec::new();
     for (which, (index, plan, key)) in pending.into_iter().enumerate() {
         let kata = plan.kata;
         let entry = store.load(&kata.id);
+        let switched = plan.variants.iter().filter(|v| v.switch.is_some()).count();
+        let built_alone: Vec<String> = plan
+            .variants
+            .iter()
+            .filter_map(|v| match &v.role {
+                Role::Mutant(mutant, _) if v.switch.is_none() => Some(mutant.name.clone()),
+                _ => None,
+            })
+            .collect();
+        schema_counts.push((switched, built_alone));
         for variant in plan.variants {
             plans.push(match &variant.role {
                 Role::Mutant(mutant, stage) => Plan {
@@ -412,14 +462,25 @@ pub fn verify(
                         .collect(),
                     deciding_stage: *stage,
                     build_only: false,
+                    switch: variant.switch,
                 },
                 _ => Plan::default(),
             });
+            let (slot, sources) = match variant.switch {
+                Some(_) => {
+                    alone.push(Some((variant.variant, variant.sources)));
+                    ("schema".to_owned(), plan.schema.sources.clone())
+                }
+                None => {
+                    alone.push(None);
+                    (variant.variant, variant.sources)
+                }
+            };
             attempts.push(Attempt {
                 spec: SlotSpec {
                     kata,
-                    variant: variant.variant,
-                    sources: variant.sources,
+                    variant: slot,
+                    sources,
                 },
                 label: variant.label,
             });
@@ -456,7 +517,79 @@ pub fn verify(
         build_time_limit: Some(build_limit),
         ..Options::default()
     };
-    let (reports, timings) = grade::grade_planned(&harness, &attempts, grading, &plans)?;
+    let (mut reports, mut timings) = grade::grade_planned(&harness, &attempts, grading, &plans)?;
+    // A schema that did not compile proves nothing about its mutants: each is built alone,
+    // as it would be without schemata, so a broken mutant is reported with its own errors.
+    let failed: Vec<usize> = (0..owners.len())
+        .filter(|&i| {
+            plans[i].switch.is_some()
+                && reports[i].tests.iter().any(|t| t.outcome == "not-compiled")
+        })
+        .collect();
+    if !failed.is_empty() {
+        let mut again = Vec::new();
+        let mut again_plans = Vec::new();
+        for &i in &failed {
+            let kata = attempts[i].spec.kata;
+            if !again
+                .iter()
+                .any(|a: &Attempt<'_>| a.spec.kata.id == kata.id)
+            {
+                let errors = reports[i].message.clone().unwrap_or_default();
+                let first: Vec<&str> = errors.lines().take(12).collect();
+                eprintln!(
+                    "  {}: its mutant schema did not compile; building its mutants alone. \
+                     The compiler said:\n    {}",
+                    kata.id,
+                    first.join("\n    ")
+                );
+                schema_counts[owners[i].0].0 = 0;
+            }
+            if let Role::Mutant(mutant, _) = &owners[i].1 {
+                schema_counts[owners[i].0].1.push(mutant.name.clone());
+            }
+            let (variant, sources) = alone[i]
+                .take()
+                .expect("a schema mutant has its own sources");
+            again.push(Attempt {
+                spec: SlotSpec {
+                    kata,
+                    variant,
+                    sources,
+                },
+                label: attempts[i].label.clone(),
+            });
+            again_plans.push(Plan {
+                switch: None,
+                ..plans[i].clone()
+            });
+        }
+        // Every kata's skeleton again, built only: the dependencies keep their features.
+        for kata in &manifest.katas {
+            let skeleton = kata.skeleton_dir(root);
+            again.push(Attempt {
+                spec: SlotSpec {
+                    kata,
+                    variant: "skeleton".into(),
+                    sources: read_sources(&skeleton)?,
+                },
+                label: relative(root, &skeleton),
+            });
+            again_plans.push(Plan {
+                build_only: true,
+                ..Plan::default()
+            });
+        }
+        let (again_reports, again_timings) =
+            grade::grade_planned(&harness, &again, grading, &again_plans)?;
+        for ((&i, report), compile) in failed.iter().zip(again_reports).zip(again_timings.compile) {
+            reports[i] = report;
+            timings.compile[i] += compile;
+        }
+        timings.build += again_timings.build;
+        timings.tests += again_timings.tests;
+        timings.dependencies += again_timings.dependencies;
+    }
     for (((which, role), report), compile) in owners.into_iter().zip(reports).zip(&timings.compile)
     {
         let check = &mut graded[which].1;
@@ -489,9 +622,12 @@ pub fn verify(
     // A verdict is stored only under the key of what was built: if the support crate or the
     // lockfile changed while grading, the next run grades again.
     let unchanged = cache::workspace_files(root)? == workspace;
-    for ((index, check), (mut entry, key)) in graded.into_iter().zip(entries) {
+    for (((index, check), (mut entry, key)), (switched, built_alone)) in
+        graded.into_iter().zip(entries).zip(schema_counts)
+    {
         eprintln!(
-            "  {:<20} {} · build {:.1} s · tests {:.1} s ({} run, {} stopped early)",
+            "  {:<20} {} · build {:.1} s · tests {:.1} s ({} run, {} stopped early) · \
+             mutants: {switched} in its schema, {} built alone{}",
             check.id,
             if check.problems.is_empty() {
                 "sound"
@@ -501,7 +637,13 @@ pub fn verify(
             check.build_seconds,
             check.test_seconds,
             check.tests_run,
-            check.tests_stopped
+            check.tests_stopped,
+            built_alone.len(),
+            if built_alone.is_empty() || switched == 0 {
+                String::new()
+            } else {
+                format!(" ({})", built_alone.join(", "))
+            }
         );
         if unchanged {
             entry.key = key;
