@@ -204,7 +204,8 @@ pub enum Command {
         /// cargo-mutants' time limit per test run, in seconds [default: its own].
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: Option<u64>,
-        /// Parallel cargo-mutants jobs [default: 1].
+        /// Parallel cargo-mutants jobs: only 1, since the jobs would share one target folder
+        /// and cargo would take one job's build for another's mutant [default: 1].
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
         jobs: Option<u64>,
         /// Only mutants in code this diff touches (FIDELITY.md is then left alone).

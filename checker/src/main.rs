@@ -291,6 +291,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             no_run,
         }) => {
+            if jobs.is_some_and(|jobs| jobs > 1) {
+                anyhow::bail!(
+                    "--jobs above 1 is refused: cargo-mutants' jobs would share the one target \
+                     folder under target/kata-mutants/, and cargo then takes one job's fresh \
+                     build for another job's mutant (mutants reported missed that the tests \
+                     catch). Run with --jobs 1; two katas may run side by side, each in its \
+                     own `cargo kata mutants <kata>`"
+                );
+            }
             let selected: Vec<&manifest::Kata> = if katas.is_empty() {
                 manifest.katas.iter().collect()
             } else {

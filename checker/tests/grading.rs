@@ -348,6 +348,14 @@ fn cargo_kata_mutants_reports_and_writes_the_fidelity_table() {
     assert_eq!(missing.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("cargo install cargo-mutants"), "{stderr}");
+    // Parallel jobs would share one target folder and grade stale builds: refused.
+    let parallel = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["mutants", "read-files", "--jobs", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(parallel.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&parallel.stderr);
+    assert!(stderr.contains("--jobs above 1 is refused"), "{stderr}");
 
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-cargo-mutants");
     let _ = std::fs::remove_dir_all(&dir);
