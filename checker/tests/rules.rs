@@ -13,7 +13,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::memory::{Inputs, Memory};
-use common::{checker, repository};
+use common::{checker, solutions_of_kata_01};
 use serde_json::Value;
 
 const DIR: &str = "01-event-emitter";
@@ -22,29 +22,11 @@ const DIR: &str = "01-event-emitter";
 /// mutants of its mutants.toml (each given the rule `Some(id)`, or none), and `rules` as
 /// rules.toml (none when `None`).
 fn fixture(name: &str, mutants: &[(&str, Option<&str>)], rules: Option<&str>) -> PathBuf {
-    let solutions = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("rule-maps")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&solutions);
-    let reference = repository().join("solutions").join(DIR);
+    let names: Vec<&str> = mutants.iter().map(|(name, _)| *name).collect();
+    let (solutions, tables) = solutions_of_kata_01("rule-maps", name, &names);
     let dir = solutions.join(DIR);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    for entry in std::fs::read_dir(reference.join("src")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join("src").join(path.file_name().unwrap())).unwrap();
-    }
-    let all: toml::Table =
-        toml::from_str(&std::fs::read_to_string(reference.join("mutants.toml")).unwrap()).unwrap();
-    let all = all["mutant"].as_array().unwrap();
     let mut chosen = Vec::new();
-    for (mutant, rule) in mutants {
-        let mut table = all
-            .iter()
-            .find(|m| m["name"].as_str() == Some(mutant))
-            .unwrap_or_else(|| panic!("kata 01 has no mutant {mutant}"))
-            .as_table()
-            .unwrap()
-            .clone();
+    for (mut table, (_, rule)) in tables.into_iter().zip(mutants) {
         match rule {
             Some(rule) => table.insert("rule".into(), toml::Value::String((*rule).into())),
             None => table.remove("rule"),

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{checker, repository};
+use common::{checker, solutions_of_kata_01};
 use serde_json::Value;
 
 const DIR: &str = "01-event-emitter";
@@ -27,31 +27,9 @@ text = "`try_emit` reports an event nobody listened to."
 
 /// Kata 01's mutants `names` (as its mutants.toml has them), then `extra` (TOML).
 fn fixture(name: &str, names: &[&str], extra: &str) -> PathBuf {
-    let solutions = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("schemata")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&solutions);
-    let reference = repository().join("solutions").join(DIR);
+    let (solutions, chosen) = solutions_of_kata_01("schemata", name, names);
     let dir = solutions.join(DIR);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    for entry in std::fs::read_dir(reference.join("src")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join("src").join(path.file_name().unwrap())).unwrap();
-    }
-    let all: toml::Table =
-        toml::from_str(&std::fs::read_to_string(reference.join("mutants.toml")).unwrap()).unwrap();
-    let chosen: Vec<toml::Value> = names
-        .iter()
-        .map(|name| {
-            all["mutant"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["name"].as_str() == Some(name))
-                .unwrap_or_else(|| panic!("kata 01 has no mutant {name}"))
-                .clone()
-        })
-        .collect();
+    let chosen = chosen.into_iter().map(toml::Value::Table).collect();
     let file = toml::Table::from_iter([("mutant".to_owned(), toml::Value::Array(chosen))]);
     let text = format!("{}\n{extra}", toml::to_string(&file).unwrap());
     std::fs::write(dir.join("mutants.toml"), text).unwrap();

@@ -58,6 +58,43 @@ pub fn attempt_of(kata: &str, name: &str, edits: &[(&str, &str)]) -> PathBuf {
     dir
 }
 
+/// A folder of solutions for `cargo kata verify --solutions`, fresh under
+/// `target/tmp/<group>/<name>/`, holding kata 01's reference sources in
+/// `01-event-emitter/src/`; returns the folder and the mutants of the reference's
+/// `mutants.toml` named `names` (in that order), for the caller to write with its own rules.
+pub fn solutions_of_kata_01(
+    group: &str,
+    name: &str,
+    names: &[&str],
+) -> (PathBuf, Vec<toml::Table>) {
+    let solutions = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&solutions);
+    let reference = repository().join("solutions/01-event-emitter");
+    let src = solutions.join("01-event-emitter/src");
+    std::fs::create_dir_all(&src).unwrap();
+    for entry in std::fs::read_dir(reference.join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, src.join(path.file_name().unwrap())).unwrap();
+    }
+    let all: toml::Table =
+        toml::from_str(&std::fs::read_to_string(reference.join("mutants.toml")).unwrap()).unwrap();
+    let all = all["mutant"].as_array().unwrap();
+    let chosen = names
+        .iter()
+        .map(|name| {
+            all.iter()
+                .find(|m| m["name"].as_str() == Some(name))
+                .unwrap_or_else(|| panic!("kata 01 has no mutant {name}"))
+                .as_table()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    (solutions, chosen)
+}
+
 /// Grades `dir` as JSON and returns the report.
 pub fn grade_json(dir: &Path, extra: &[&str]) -> Value {
     grade_kata_json("event-emitter", dir, extra)
