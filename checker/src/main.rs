@@ -76,14 +76,7 @@ fn repository_root() -> Result<PathBuf> {
 
 /// `cargo kata derive [KATA…] [--check]`.
 fn derive(root: &Path, manifest: &Manifest, katas: &[String], check: bool) -> Result<ExitCode> {
-    let selected: Vec<&manifest::Kata> = if katas.is_empty() {
-        manifest.katas.iter().collect()
-    } else {
-        katas
-            .iter()
-            .map(|k| manifest.find(k))
-            .collect::<Result<_>>()?
-    };
+    let selected = manifest.select(katas)?;
     let mut sound = true;
     for kata in selected {
         if check {
@@ -300,14 +293,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                      own `cargo kata mutants <kata>`"
                 );
             }
-            let selected: Vec<&manifest::Kata> = if katas.is_empty() {
-                manifest.katas.iter().collect()
-            } else {
-                katas
-                    .iter()
-                    .map(|k| manifest.find(k))
-                    .collect::<Result<_>>()?
-            };
+            let selected = manifest.select(&katas)?;
             let out = if out.is_absolute() {
                 out
             } else {
@@ -353,14 +339,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_schema,
             solutions,
         }) => {
-            let selected: Vec<&manifest::Kata> = if katas.is_empty() {
-                manifest.katas.iter().collect()
-            } else {
-                katas
-                    .iter()
-                    .map(|k| manifest.find(k))
-                    .collect::<Result<_>>()?
-            };
+            let selected = manifest.select(&katas)?;
             eprintln!(
                 "Verifying {} kata(s): skeletons, solutions, alternatives and mutants{}…",
                 selected.len(),

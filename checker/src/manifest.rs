@@ -204,6 +204,16 @@ impl Manifest {
         Ok(())
     }
 
+    /// The katas `names` designate (each as [`find`](Self::find) reads it), or every kata
+    /// when `names` is empty.
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Kata>> {
+        if names.is_empty() {
+            Ok(self.katas.iter().collect())
+        } else {
+            names.iter().map(|name| self.find(name)).collect()
+        }
+    }
+
     /// Finds a kata by id, number (`1`, `01`) or folder name.
     ///
     /// # Errors
