@@ -278,6 +278,11 @@ pub enum Command {
         /// comparing the two).
         #[arg(long)]
         no_schema: bool,
+        /// How many test processes run at once [default: four per core]. Most of the
+        /// self-check's test time is mutants waiting for a time limit, which takes no
+        /// processor; 1 runs them one by one.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+        test_jobs: Option<u16>,
         /// Read the solutions (sources, mutants, rules) from DIR/<kata folder>/ instead of
         /// solutions/ (for the checker's own tests).
         #[arg(long, value_name = "DIR", hide = true)]

@@ -33,6 +33,10 @@ pub struct Options {
     /// Read the compiler time of each attempt from cargo's `--timings` report
     /// ([`Timings::compile`]).
     pub compile_timings: bool,
+    /// How many test processes run at once (default: one per core). The self-check runs
+    /// more: most of its time is mutants' tests waiting for a time limit or a deadline of
+    /// their own, which takes no processor.
+    pub test_jobs: Option<usize>,
 }
 
 /// How the tests of one attempt are run.
@@ -179,7 +183,19 @@ pub fn grade_planned(
         .map(|a| plan_of(a).stop_at_first_failure.then(Stop::new).transpose())
         .collect::<Result<_>>()?;
     let order = schedule(&jobs, plan_of);
-    let runs = run_all(harness, &jobs, &order, &stops, &deciding, &build_failure)?;
+    let workers = options
+        .test_jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
+    let runs = run_all(
+        harness,
+        &jobs,
+        &order,
+        &stops,
+        &deciding,
+        &build_failure,
+        workers,
+    )?;
     let spent = Timings {
         build: built,
         tests: started.elapsed() - built,
@@ -275,7 +291,7 @@ fn schedule<'p>(jobs: &[Job<'_>], plan_of: impl Fn(usize) -> &'p Plan) -> Vec<us
     order
 }
 
-/// Runs every job on as many threads as there are cores, starting them in `order`.
+/// Runs every job on `workers` threads, starting them in `order`.
 fn run_all(
     harness: &Harness,
     jobs: &[Job<'_>],
@@ -283,8 +299,8 @@ fn run_all(
     stops: &[Option<Stop>],
     deciding: &[Option<usize>],
     build_failure: &str,
+    workers: usize,
 ) -> Result<Vec<Run>> {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Run>>>> =
         Mutex::new((0..jobs.len()).map(|_| None).collect());

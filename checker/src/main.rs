@@ -337,6 +337,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             no_cache,
             no_schema,
+            test_jobs,
             solutions,
         }) => {
             let selected = manifest.select(&katas)?;
@@ -349,6 +350,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 use_cache: !no_cache,
                 schemata: !no_schema,
                 solutions,
+                test_jobs: test_jobs.map_or_else(verify::default_test_jobs, usize::from),
             };
             let checks = verify::verify(&root, &manifest, &selected, options)?;
             match format {

@@ -356,6 +356,14 @@ fn cargo_kata_mutants_reports_and_writes_the_fidelity_table() {
     assert_eq!(parallel.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&parallel.stderr);
     assert!(stderr.contains("--jobs above 1 is refused"), "{stderr}");
+    // The self-check's test processes at once: at least one.
+    let none = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["verify", "read-files", "--test-jobs", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&none.stderr);
+    assert!(stderr.contains("--test-jobs"), "{stderr}");
 
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-cargo-mutants");
     let _ = std::fs::remove_dir_all(&dir);
