@@ -348,22 +348,22 @@ fn cargo_kata_mutants_reports_and_writes_the_fidelity_table() {
     assert_eq!(missing.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("cargo install cargo-mutants"), "{stderr}");
+    let refused = |args: &[&str], says: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    };
     // Parallel jobs would share one target folder and grade stale builds: refused.
-    let parallel = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["mutants", "read-files", "--jobs", "2"])
-        .output()
-        .unwrap();
-    assert_eq!(parallel.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&parallel.stderr);
-    assert!(stderr.contains("--jobs above 1 is refused"), "{stderr}");
+    refused(
+        &["mutants", "read-files", "--jobs", "2"],
+        "--jobs above 1 is refused",
+    );
     // The self-check's test processes at once: at least one.
-    let none = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["verify", "read-files", "--test-jobs", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(none.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&none.stderr);
-    assert!(stderr.contains("--test-jobs"), "{stderr}");
+    refused(&["verify", "read-files", "--test-jobs", "0"], "--test-jobs");
 
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-cargo-mutants");
     let _ = std::fs::remove_dir_all(&dir);
