@@ -2,9 +2,12 @@
 //! by the bugs they catch.
 //!
 //! The candidate's tests file is built, in place of the hidden tests, against the reference
-//! solution and against every mutant of `solutions/<kata>/mutants.toml` (each its own slot
-//! of the harness, with a *review package* whose only test target is the candidate's file).
-//! Every test runs in its own confined process with the kata's limits, as hidden tests do.
+//! solution and against every mutant of `solutions/<kata>/mutants.toml` (slots of the
+//! harness, each with a *review package* whose only test target is the candidate's file).
+//! The mutants whose edits lie in function bodies share one slot, the kata's mutant schema
+//! ([`crate::schema`]), so the file is compiled once for all of them; the others, and all
+//! of them when the schema does not compile, get a slot each. Every test runs in its own
+//! confined process with the kata's limits, as hidden tests do.
 //!
 //! The rules:
 //! - A test **counts** only if it passed on the reference. One that did not (failed,
@@ -24,6 +27,14 @@
 //! the process exits from its main thread, i.e. when libtest's `main` returned after the
 //! test passed. A test that calls `std::process::exit(0)` exits from its own thread and
 //! proves nothing; libtest exits 101 after a failed test.
+//!
+//! The switch that picks a schema mutant is hidden from the tests: it is never in their
+//! environment (a test that checked for it would catch every mutant). Every review run gets
+//! it on descriptor [`runner::SWITCH_FD`] (0 for the reference and the mutants built
+//! alone), and the same `.init_array` function reads it, closes it and hands it to the
+//! library's write-once setter ([`crate::schema::SETTER`]) before `main`. The reference
+//! and the mutants built alone carry the schema's prelude too ([`crate::schema::instrument`]),
+//! so every variant's binary, descriptors and environment look alike.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,9 @@
 //! in a single *schema* crate: each touched body becomes
 //! `{ match crate::__kata_mutant() { 3 => { <mutant 3's body> } _ => { <original> } } }`
 //! and the schema's test binaries grade mutant 3 when the test process's environment has
-//! `KATA_MUTANT=3` ([`SWITCH_ENV`]). A mutant that touches anything else (a signature, a
+//! `KATA_MUTANT=3` ([`SWITCH_ENV`]: the self-check), or when the process called
+//! [`SETTER`]`(3)` before (the review entry point, with the number read from a descriptor
+//! the candidate's tests never see; it wins over the variable). A mutant that touches anything else (a signature, a
 //! struct, a `const`, a `use`, a `const fn`, or a body whose function returns
 //! `impl Trait`, where two arms could not have one type) is built alone, as before.
 //!
