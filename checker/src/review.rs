@@ -1079,6 +1079,66 @@ mod tests {
         assert!(catches(&Outcome::TimedOut, Duration::from_secs(5), limit));
     }
 
+    /// The entry point's constructor compiled and run: it hands the switch on fd 5 to the
+    /// setter, and anything but digits there (nothing, a closed descriptor, garbage, an
+    /// overflow) is 0; without the `3,4,5` announcement it reads nothing.
+    #[test]
+    fn the_constructor_reads_the_switch_and_falls_back_to_0() {
+        use std::io::Write as _;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
+
+        let dir = std::env::temp_dir().join(format!("kata-review-proof-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let main = format!(
+            "static SET: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());\n\
+             fn set(switch: u32) {{ SET.lock().unwrap().push(switch); }}\n\
+             fn main() {{ print!(\"{{:?}}\", SET.lock().unwrap()); }}\n{}",
+            PROOF.replace("__KATA_SETTER__", "crate::set")
+        );
+        std::fs::write(dir.join("main.rs"), main).unwrap();
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let status = std::process::Command::new(rustc)
+            .args(["--edition", "2024", "-o"])
+            .arg(dir.join("proof"))
+            .arg(dir.join("main.rs"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let run = |announce: &str, switch: Option<&[u8]>| {
+            let mut command = std::process::Command::new(dir.join("proof"));
+            command.env_clear().env("KATA_PROOF_FDS", announce);
+            let read = switch.map(|bytes| {
+                let (read, write) = std::io::pipe().unwrap();
+                std::fs::File::from(std::os::fd::OwnedFd::from(write))
+                    .write_all(bytes)
+                    .unwrap();
+                read
+            });
+            let fd = read.as_ref().map_or(-1, |r| r.as_raw_fd());
+            // SAFETY: only dup2 and close between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    if fd >= 0 {
+                        libc::dup2(fd, 5);
+                    } else {
+                        libc::close(5);
+                    }
+                    Ok(())
+                });
+            }
+            String::from_utf8(command.output().unwrap().stdout).unwrap()
+        };
+        assert_eq!(run("3,4,5", Some(b"7")), "[7]");
+        assert_eq!(run("3,4,5", Some(b"0")), "[0]");
+        assert_eq!(run("3,4,5", Some(b"")), "[0]");
+        assert_eq!(run("3,4,5", None), "[0]", "a closed descriptor");
+        assert_eq!(run("3,4,5", Some(b"7x")), "[0]");
+        assert_eq!(run("3,4,5", Some(b"99999999999")), "[0]");
+        assert_eq!(run("3,4", Some(b"7")), "[]", "not announced: not read");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn names_and_paths() {
         assert_eq!(tests_file(Path::new("x/y.rs")), Path::new("x/y.rs"));
