@@ -330,7 +330,13 @@ fn run_all(
                         Some(exe) => {
                             let scratch = scratch_root.join(format!("test-{index}"));
                             let run = runner::run_test(
-                                exe, &job.name, job.limit, job.limits, &scratch, stop, job.switch,
+                                exe,
+                                &job.name,
+                                job.limit,
+                                job.limits,
+                                &scratch,
+                                stop,
+                                job.switch.map(runner::Switch::Env),
                             );
                             let _ = std::fs::remove_dir_all(&scratch);
                             run

@@ -2,9 +2,12 @@
 //! by the bugs they catch.
 //!
 //! The candidate's tests file is built, in place of the hidden tests, against the reference
-//! solution and against every mutant of `solutions/<kata>/mutants.toml` (each its own slot
-//! of the harness, with a *review package* whose only test target is the candidate's file).
-//! Every test runs in its own confined process with the kata's limits, as hidden tests do.
+//! solution and against every mutant of `solutions/<kata>/mutants.toml` (slots of the
+//! harness, each with a *review package* whose only test target is the candidate's file).
+//! The mutants whose edits lie in function bodies share one slot, the kata's mutant schema
+//! ([`crate::schema`]), so the file is compiled once for all of them; the others, and all
+//! of them when the schema does not compile, get a slot each. Every test runs in its own
+//! confined process with the kata's limits, as hidden tests do.
 //!
 //! The rules:
 //! - A test **counts** only if it passed on the reference. One that did not (failed,
@@ -24,6 +27,14 @@
 //! the process exits from its main thread, i.e. when libtest's `main` returned after the
 //! test passed. A test that calls `std::process::exit(0)` exits from its own thread and
 //! proves nothing; libtest exits 101 after a failed test.
+//!
+//! The switch that picks a schema mutant is hidden from the tests: it is never in their
+//! environment (a test that checked for it would catch every mutant). Every review run gets
+//! it on descriptor [`runner::SWITCH_FD`] (0 for the reference and the mutants built
+//! alone), and the same `.init_array` function reads it, closes it and hands it to the
+//! library's write-once setter ([`crate::schema::SETTER`]) before `main`. The reference
+//! and the mutants built alone carry the schema's prelude too ([`crate::schema::instrument`]),
+//! so every variant's binary, descriptors and environment look alike.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -34,7 +45,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::harness::{Build, Harness, Package, Slot, SlotSpec, read_sources, write_if_changed};
+use crate::harness::{
+    Build, Harness, Package, Slot, SlotSpec, Sources, read_sources, write_if_changed,
+};
 use crate::manifest::{Kata, Limits, Manifest};
 use crate::mutants::{self, Mutant};
 use crate::report::{percent, round1};
@@ -182,7 +195,13 @@ pub fn read_tests(kata: &Kata, file: &Path) -> Result<String> {
 /// One graded variant: the reference or a mutant.
 struct Variant {
     mutant: Option<Mutant>,
-    slot: Slot,
+    /// Index of the slot whose binaries run it.
+    slot: usize,
+    /// The switch its runs are given (0: the slot's code as it is; a schema mutant's
+    /// number in the schema's slot).
+    switch: u32,
+    /// A schema mutant's own sources, built alone if the schema does not compile.
+    alone: Option<Sources>,
 }
 
 /// One test process to run.
@@ -195,6 +214,8 @@ struct Job {
     name: String,
     exe: PathBuf,
     limit: Duration,
+    /// The switch handed to the process on its descriptor.
+    switch: u32,
 }
 
 /// A listed test: its full name in the binary, and the package (feature set) it runs in.
@@ -224,32 +245,74 @@ pub fn grade(
     // each with the longest time limit of its stages.
     let groups = feature_groups(kata, options);
 
-    let mut specs = vec![(None, solution.clone())];
+    let mut specs = Vec::new();
     for mutant in all {
         let sources = mutant
             .apply(&solution)
             .with_context(|| format!("the mutants of {} are stale", kata.id))?;
-        specs.push((Some(mutant), sources));
+        specs.push((mutant, sources));
     }
-    let mut variants = Vec::new();
-    for (mutant, sources) in specs {
-        let variant = match &mutant {
-            None => "solution".to_owned(),
-            Some(m) => format!("mutant-{}", m.name),
-        };
+    // The mutants whose edits lie in function bodies: one schema slot, each behind its
+    // switch (as the self-check builds them); the others alone. The reference and the
+    // mutants built alone get the schema's prelude too, so that every variant's binaries
+    // hold the same switch machinery.
+    let schema = crate::schema::build(
+        &solution,
+        &specs
+            .iter()
+            .map(|(m, sources)| (m.name.clone(), sources.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let prepare = |variant: &str, sources: Sources| -> Result<Slot> {
         let spec = SlotSpec {
             kata,
-            variant: variant.clone(),
+            variant: variant.to_owned(),
             sources,
         };
         let base = harness.prepare(&spec)?;
-        let slot = write_review_packages(harness, kata, &base, &variant, &groups, tests, label)?;
-        variants.push(Variant { mutant, slot });
+        write_review_packages(harness, kata, &base, variant, &groups, tests, label)
+    };
+    let mut slots = vec![prepare(
+        "review-solution",
+        crate::schema::instrument(&solution),
+    )?];
+    let schema_slot = if schema.switches.is_empty() {
+        None
+    } else {
+        slots.push(prepare("schema", schema.sources.clone())?);
+        Some(slots.len() - 1)
+    };
+    let mut variants = vec![Variant {
+        mutant: None,
+        slot: 0,
+        switch: 0,
+        alone: None,
+    }];
+    for (mutant, sources) in specs {
+        match (schema.switches.get(&mutant.name), schema_slot) {
+            (Some(&switch), Some(slot)) => variants.push(Variant {
+                mutant: Some(mutant),
+                slot,
+                switch,
+                alone: Some(sources),
+            }),
+            _ => {
+                let name = format!("review-mutant-{}", mutant.name);
+                slots.push(prepare(&name, crate::schema::instrument(&sources))?);
+                variants.push(Variant {
+                    mutant: Some(mutant),
+                    slot: slots.len() - 1,
+                    switch: 0,
+                    alone: None,
+                });
+            }
+        }
     }
     let build_limit: u64 = manifest.katas.iter().map(|k| k.limits.build_seconds).sum();
     eprintln!(
-        "  building the tests against the reference and {} mutant(s)…",
-        variants.len() - 1
+        "  building the tests against the reference and {} mutant(s) ({} in one schema)…",
+        variants.len() - 1,
+        schema.switches.len()
     );
     // Every kata's skeleton is built beside (not run), as the self-check does: cargo unifies
     // the dependencies' features over one build, so without them the dependencies would be
@@ -262,34 +325,70 @@ pub fn grade(
             sources: read_sources(&other.skeleton_dir(root))?,
         })?);
     }
-    let slots: Vec<&Slot> = variants.iter().map(|v| &v.slot).chain(&skeletons).collect();
     let started = std::time::Instant::now();
-    let build = harness.build(&slots, Duration::from_secs(build_limit), false)?;
-    let built = started.elapsed();
+    let mut builds = vec![harness.build(
+        &slots.iter().chain(&skeletons).collect::<Vec<_>>(),
+        Duration::from_secs(build_limit),
+        false,
+    )?];
+    // Per slot: the build that holds its binaries.
+    let mut built_by = vec![0; slots.len()];
 
-    let reference = &variants[0];
     let mut report = empty_report(kata, label, &variants);
-    let executables: Vec<Option<PathBuf>> = reference
-        .slot
-        .packages
-        .iter()
-        .map(|p| build.executable(&p.name).map(Path::to_owned))
-        .collect();
+    let executables_of = |build: &Build, slot: &Slot| -> Vec<Option<PathBuf>> {
+        slot.packages
+            .iter()
+            .map(|p| build.executable(&p.name).map(Path::to_owned))
+            .collect()
+    };
+    let executables = executables_of(&builds[0], &slots[0]);
     if executables.iter().any(Option::is_none) {
+        let build = &builds[0];
         report.status = "error".into();
         // The same file fails the same way against every variant; cargo may stop before it
         // reaches the reference's, so the first variant with errors speaks for all.
-        let slot = std::iter::once(&reference.slot)
-            .chain(variants.iter().map(|v| &v.slot))
+        let slot = slots
+            .iter()
             .find(|slot| {
                 slot.packages
                     .iter()
                     .any(|p| !build.errors(&p.name).is_empty())
             })
-            .unwrap_or(&reference.slot);
-        report.message = Some(compile_errors(&build, slot, timeout(&build)));
+            .unwrap_or(&slots[0]);
+        report.message = Some(compile_errors(build, slot, timeout(build)));
         return Ok(report);
     }
+    // A schema that did not compile (where the reference did) proves nothing about its
+    // mutants: each is built alone, as it would be without the schema, in a second build.
+    if let Some(schema_slot) = schema_slot
+        && executables_of(&builds[0], &slots[schema_slot])
+            .iter()
+            .any(Option::is_none)
+    {
+        eprintln!(
+            "  the mutant schema did not compile with the tests; building its mutants alone…"
+        );
+        let first = slots.len();
+        for variant in &mut variants {
+            if let Some(sources) = variant.alone.take() {
+                let name = format!(
+                    "review-mutant-{}",
+                    variant.mutant.as_ref().map_or("", |m| m.name.as_str())
+                );
+                slots.push(prepare(&name, crate::schema::instrument(&sources))?);
+                variant.slot = slots.len() - 1;
+                variant.switch = 0;
+            }
+        }
+        builds.push(harness.build(
+            &slots[first..].iter().chain(&skeletons).collect::<Vec<_>>(),
+            Duration::from_secs(build_limit),
+            false,
+        )?);
+        built_by.resize(slots.len(), 1);
+    }
+    let built = started.elapsed();
+    let reference = &slots[0];
 
     // The tests, listed by the reference's binaries (the compiler evaluated every `cfg`);
     // a test in several feature sets runs in the first only.
@@ -328,6 +427,7 @@ pub fn grade(
             name: l.name.clone(),
             exe: executables[l.package].clone().expect("checked above"),
             limit: l.limit,
+            switch: 0,
         })
         .collect();
     let order: Vec<usize> = (0..jobs.len()).collect();
@@ -343,11 +443,10 @@ pub fn grade(
             message: (!passed).then(|| {
                 run.message
                     .as_deref()
-                    .map(|m| rewrite(&reference.slot, m))
+                    .map(|m| rewrite(reference, m))
                     .unwrap_or_else(|| "did not pass".into())
             }),
-            output: (!passed && !run.output.is_empty())
-                .then(|| rewrite(&reference.slot, &run.output)),
+            output: (!passed && !run.output.is_empty()).then(|| rewrite(reference, &run.output)),
             reference_ms: run.elapsed.as_millis() as u64,
             slow: passed && is_slow(run.elapsed, l.limit),
             caught: Vec::new(),
@@ -367,12 +466,7 @@ pub fn grade(
     let mut not_built = Vec::new();
     for (index, variant) in variants.iter().enumerate().skip(1) {
         stops.push(Some(Stop::new()?));
-        let exes: Vec<Option<PathBuf>> = variant
-            .slot
-            .packages
-            .iter()
-            .map(|p| build.executable(&p.name).map(Path::to_owned))
-            .collect();
+        let exes = executables_of(&builds[built_by[variant.slot]], &slots[variant.slot]);
         if exes.iter().any(Option::is_none) {
             not_built.push(index);
             continue;
@@ -385,6 +479,7 @@ pub fn grade(
                 name: l.name.clone(),
                 exe: exes[l.package].clone().expect("checked"),
                 limit: l.limit,
+                switch: variant.switch,
             });
         }
     }
@@ -416,7 +511,7 @@ pub fn grade(
         if not_built.contains(&index) {
             verdict.how = Some(format!(
                 "not graded: the mutant {} did not build with the tests",
-                variant.slot.base
+                slots[variant.slot].base
             ));
             continue;
         }
@@ -590,14 +685,20 @@ fn entry_point(kata: &Kata, tests: &str, lib_name: &str, variant: &str) -> Strin
         "{tests}\n\n\
          // Added by the checker: review tests of `{id}` against its {variant}.\n\
          extern crate {lib_name} as {krate};\n\
-         {PROOF}",
+         {proof}",
         id = kata.id,
         krate = kata.crate_name,
+        proof = PROOF.replace(
+            "__KATA_SETTER__",
+            &format!("::{}::{}", kata.crate_name, crate::schema::SETTER)
+        ),
     )
 }
 
-/// Proves a pass without the candidate's help (see the module's documentation). Only
-/// system calls: it runs before `main`, and at exit.
+/// Proves a pass without the candidate's help (see the module's documentation), and hands
+/// the mutant's switch from its descriptor to the library (`__KATA_SETTER__`: the path of
+/// the schema prelude's setter). Only system calls and that setter: it runs before
+/// `main`, and at exit.
 const PROOF: &str = r#"
 #[doc(hidden)]
 #[allow(unused)]
@@ -607,6 +708,7 @@ mod __kata_review_proof {
 
     unsafe extern "C" {
         fn getenv(name: *const c_char) -> *mut c_char;
+        fn strcmp(left: *const c_char, right: *const c_char) -> i32;
         fn unsetenv(name: *const c_char) -> i32;
         fn read(fd: i32, buffer: *mut u8, count: usize) -> isize;
         fn write(fd: i32, buffer: *const u8, count: usize) -> isize;
@@ -626,9 +728,11 @@ mod __kata_review_proof {
         let variable = c"KATA_PROOF_FDS";
         // SAFETY: plain C library calls before `main`, on descriptors the checker opened.
         unsafe {
-            if getenv(variable.as_ptr()).is_null() {
+            let announced = getenv(variable.as_ptr());
+            if announced.is_null() {
                 return;
             }
+            let with_switch = strcmp(announced, c"3,4,5".as_ptr()) == 0;
             unsetenv(variable.as_ptr());
             let mut buffer = [0u8; 64];
             let mut length = 0;
@@ -646,6 +750,27 @@ mod __kata_review_proof {
             LENGTH.store(length, Ordering::SeqCst);
             ANSWER.store(fcntl(4, F_DUPFD_CLOEXEC, 10), Ordering::SeqCst);
             close(4);
+            if with_switch {
+                // The switch: decimal digits, then end-of-file; anything else (a closed
+                // descriptor, no digits, too many) is 0, the reference's code.
+                let mut digits = [0u8; 16];
+                let mut length = 0;
+                while length < digits.len() {
+                    let count = read(5, digits.as_mut_ptr().add(length), digits.len() - length);
+                    if count <= 0 {
+                        break;
+                    }
+                    length += count as usize;
+                }
+                close(5);
+                let mut switch: Option<u32> = (length > 0).then_some(0);
+                for &digit in &digits[..length] {
+                    switch = switch.filter(|_| digit.is_ascii_digit()).and_then(|s| {
+                        s.checked_mul(10)?.checked_add(u32::from(digit - b'0'))
+                    });
+                }
+                __KATA_SETTER__(switch.unwrap_or(0));
+            }
             MAIN.store(pthread_self(), Ordering::SeqCst);
             atexit(finish);
         }
@@ -783,7 +908,13 @@ fn run_jobs(
                     } else {
                         let folder = scratch.join(format!("review-{}-{index}", std::process::id()));
                         let run = runner::run_test(
-                            &job.exe, &job.name, job.limit, limits, &folder, stop, None,
+                            &job.exe,
+                            &job.name,
+                            job.limit,
+                            limits,
+                            &folder,
+                            stop,
+                            Some(runner::Switch::Descriptor(job.switch)),
                         );
                         let _ = std::fs::remove_dir_all(&folder);
                         run
@@ -946,6 +1077,66 @@ mod tests {
         assert!(!catches(&Outcome::Passed, quick, limit));
         assert!(!catches(&Outcome::Stopped, quick, limit));
         assert!(catches(&Outcome::TimedOut, Duration::from_secs(5), limit));
+    }
+
+    /// The entry point's constructor compiled and run: it hands the switch on fd 5 to the
+    /// setter, and anything but digits there (nothing, a closed descriptor, garbage, an
+    /// overflow) is 0; without the `3,4,5` announcement it reads nothing.
+    #[test]
+    fn the_constructor_reads_the_switch_and_falls_back_to_0() {
+        use std::io::Write as _;
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
+
+        let dir = std::env::temp_dir().join(format!("kata-review-proof-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let main = format!(
+            "static SET: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());\n\
+             fn set(switch: u32) {{ SET.lock().unwrap().push(switch); }}\n\
+             fn main() {{ print!(\"{{:?}}\", SET.lock().unwrap()); }}\n{}",
+            PROOF.replace("__KATA_SETTER__", "crate::set")
+        );
+        std::fs::write(dir.join("main.rs"), main).unwrap();
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let status = std::process::Command::new(rustc)
+            .args(["--edition", "2024", "-o"])
+            .arg(dir.join("proof"))
+            .arg(dir.join("main.rs"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let run = |announce: &str, switch: Option<&[u8]>| {
+            let mut command = std::process::Command::new(dir.join("proof"));
+            command.env_clear().env("KATA_PROOF_FDS", announce);
+            let read = switch.map(|bytes| {
+                let (read, write) = std::io::pipe().unwrap();
+                std::fs::File::from(std::os::fd::OwnedFd::from(write))
+                    .write_all(bytes)
+                    .unwrap();
+                read
+            });
+            let fd = read.as_ref().map_or(-1, |r| r.as_raw_fd());
+            // SAFETY: only dup2 and close between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    if fd >= 0 {
+                        libc::dup2(fd, 5);
+                    } else {
+                        libc::close(5);
+                    }
+                    Ok(())
+                });
+            }
+            String::from_utf8(command.output().unwrap().stdout).unwrap()
+        };
+        assert_eq!(run("3,4,5", Some(b"7")), "[7]");
+        assert_eq!(run("3,4,5", Some(b"0")), "[0]");
+        assert_eq!(run("3,4,5", Some(b"")), "[0]");
+        assert_eq!(run("3,4,5", None), "[0]", "a closed descriptor");
+        assert_eq!(run("3,4,5", Some(b"7x")), "[0]");
+        assert_eq!(run("3,4,5", Some(b"99999999999")), "[0]");
+        assert_eq!(run("3,4", Some(b"7")), "[]", "not announced: not read");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

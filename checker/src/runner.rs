@@ -132,10 +132,27 @@ pub fn network_isolation() -> bool {
     })
 }
 
+/// How a test process of a mutant schema's binary learns which mutant to run (0: the
+/// solution's code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    /// In the environment variable [`crate::schema::SWITCH_ENV`]: the self-check, whose
+    /// tests are the checker's own.
+    Env(u32),
+    /// On descriptor [`SWITCH_FD`], announced by [`PROOF_FDS_ENV`] set to `3,4,5`: review
+    /// runs, whose tests are the candidate's. The review entry point reads and closes it
+    /// before `main` (see `crate::review`), so the tests cannot see it.
+    Descriptor(u32),
+}
+
+/// The descriptor a [`Switch::Descriptor`] is read from (a pipe holding the number in
+/// decimal, then end-of-file).
+pub const SWITCH_FD: i32 = 5;
+
 /// Runs test `name` of the test binary `exe` with a wall-clock limit and `limits`. With
-/// `switch`, the process's environment also holds [`crate::schema::SWITCH_ENV`] set to it:
-/// a mutant schema's binary then runs that mutant's code (the only variable added to the
-/// empty environment, and only for the self-check's schema mutants).
+/// `switch`, a mutant schema's binary runs that mutant's code: [`Switch::Env`] adds
+/// [`crate::schema::SWITCH_ENV`] to the empty environment (only for the self-check's
+/// schema mutants), [`Switch::Descriptor`] hands the number over on [`SWITCH_FD`].
 pub fn run_test(
     exe: &Path,
     name: &str,
@@ -143,7 +160,7 @@ pub fn run_test(
     limits: &Limits,
     scratch: &Path,
     stop: Option<&Stop>,
-    switch: Option<u32>,
+    switch: Option<Switch>,
 ) -> Result<Run> {
     let args = ["--exact", name, "--nocapture", "--test-threads=1", "-q"];
     run_process(exe, &args, name, limit, limits, scratch, stop, switch)
@@ -174,7 +191,7 @@ fn run_process(
     limits: &Limits,
     scratch: &Path,
     stop: Option<&Stop>,
-    switch: Option<u32>,
+    switch: Option<Switch>,
 ) -> Result<Run> {
     let secret = new_secret()?;
     let (secret_read, secret_write) = pipe()?;
@@ -183,6 +200,16 @@ fn run_process(
         .write_all(secret.as_bytes())
         .context("failed to hand the secret to the test")?;
     // The write end is closed here, so the test reads the secret and then end-of-file.
+    let switch_read = match switch {
+        Some(Switch::Descriptor(value)) => {
+            let (read, write) = pipe()?;
+            File::from(write)
+                .write_all(value.to_string().as_bytes())
+                .context("failed to hand the mutant's switch to the test")?;
+            Some(read)
+        }
+        _ => None,
+    };
 
     std::fs::create_dir_all(scratch)?;
     let held = crate::confine::held();
@@ -207,7 +234,14 @@ fn run_process(
         .env("HOME", scratch)
         .env("TMPDIR", scratch)
         .env("RUST_BACKTRACE", "0")
-        .env(PROOF_FDS_ENV, "3,4")
+        .env(
+            PROOF_FDS_ENV,
+            if switch_read.is_some() {
+                "3,4,5"
+            } else {
+                "3,4"
+            },
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -215,13 +249,14 @@ fn run_process(
     if let Some(bound) = std::env::var_os("LOOM_MAX_PREEMPTIONS") {
         command.env("LOOM_MAX_PREEMPTIONS", bound);
     }
-    if let Some(switch) = switch {
+    if let Some(Switch::Env(switch)) = switch {
         command.env(crate::schema::SWITCH_ENV, switch.to_string());
     }
     let (secret_fd, proof_fd) = (secret_read.as_raw_fd(), proof_write.as_raw_fd());
     let setup = ChildSetup {
         secret_fd,
         proof_fd,
+        switch_fd: switch_read.as_ref().map_or(-1, AsRawFd::as_raw_fd),
         cpu_seconds: limit.as_secs() + limits.cpu_slack_seconds,
         memory_bytes: limits.memory_mib << 20,
         file_bytes: limits.file_mib << 20,
@@ -252,6 +287,7 @@ fn run_process(
         }
     };
     drop(secret_read);
+    drop(switch_read);
     drop(proof_write);
     let pgid = child.id() as libc::pid_t;
 
@@ -353,8 +389,9 @@ fn run_process(
     })
 }
 
-/// The variable that tells a test process the proof pipes are on fds 3 and 4; the same
-/// name as `kata_support::PROOF_FDS_ENV`.
+/// The variable that tells a test process the proof pipes are on fds 3 and 4 (`3,4`), and
+/// for review runs the mutant's switch on fd 5 (`3,4,5`); the same name as
+/// `kata_support::PROOF_FDS_ENV`.
 const PROOF_FDS_ENV: &str = "KATA_PROOF_FDS";
 
 /// What the child does between fork and exec.
@@ -362,6 +399,8 @@ const PROOF_FDS_ENV: &str = "KATA_PROOF_FDS";
 struct ChildSetup {
     secret_fd: i32,
     proof_fd: i32,
+    /// The pipe holding a [`Switch::Descriptor`], to put on [`SWITCH_FD`], or -1.
+    switch_fd: i32,
     cpu_seconds: u64,
     memory_bytes: u64,
     file_bytes: u64,
@@ -375,7 +414,8 @@ struct ChildSetup {
 }
 
 impl ChildSetup {
-    /// In the child, before exec: put the proof pipes on fds 3 and 4, set the limits, and
+    /// In the child, before exec: put the proof pipes on fds 3 and 4 (and a switch on 5),
+    /// set the limits, and
     /// leave the network.
     fn apply(self) -> std::io::Result<()> {
         // SAFETY: plain descriptor, limit and namespace system calls on values owned by
@@ -390,11 +430,18 @@ impl ChildSetup {
             } else {
                 -1
             };
+            let switch = if self.switch_fd >= 0 {
+                libc::fcntl(self.switch_fd, libc::F_DUPFD_CLOEXEC, 10)
+            } else {
+                -1
+            };
             if secret < 0
                 || proof < 0
                 || (self.ruleset_fd >= 0 && ruleset < 0)
+                || (self.switch_fd >= 0 && switch < 0)
                 || libc::dup2(secret, 3) < 0
                 || libc::dup2(proof, 4) < 0
+                || (switch >= 0 && libc::dup2(switch, SWITCH_FD) < 0)
             {
                 return Err(std::io::Error::last_os_error());
             }

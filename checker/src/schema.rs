@@ -5,7 +5,9 @@
 //! in a single *schema* crate: each touched body becomes
 //! `{ match crate::__kata_mutant() { 3 => { <mutant 3's body> } _ => { <original> } } }`
 //! and the schema's test binaries grade mutant 3 when the test process's environment has
-//! `KATA_MUTANT=3` ([`SWITCH_ENV`]). A mutant that touches anything else (a signature, a
+//! `KATA_MUTANT=3` ([`SWITCH_ENV`]: the self-check), or when the process called
+//! [`SETTER`]`(3)` before (the review entry point, with the number read from a descriptor
+//! the candidate's tests never see; it wins over the variable). A mutant that touches anything else (a signature, a
 //! struct, a `const`, a `use`, a `const fn`, or a body whose function returns
 //! `impl Trait`, where two arms could not have one type) is built alone, as before.
 //!
@@ -32,20 +34,60 @@ pub struct Schema {
     pub switches: BTreeMap<String, u32>,
 }
 
+/// The public function of the prelude that hands a review run's switch to the library
+/// (see [`prelude`]).
+pub const SETTER: &str = "__kata_set_mutant";
+
 /// The lines put at the top of the schema's `lib.rs`, after its inner attributes: the
 /// lints that arms may trip (a parameter only the original uses, code after a `return`
 /// a mutant added), and the switch, read once.
+///
+/// The switch is the value handed to [`SETTER`] (write-once, no getter: the review entry
+/// point calls it before `main` with the number read from its descriptor, so a
+/// candidate's test that calls it too changes nothing), else [`SWITCH_ENV`] (the
+/// self-check's tests), else 0.
 fn prelude() -> String {
     format!(
         "\n#![allow(unused, dead_code, unreachable_code, unreachable_patterns)]\n\
+         static __KATA_SWITCH: ::std::sync::OnceLock<u32> = ::std::sync::OnceLock::new();\n\
+         /// Sets the mutant this process runs, once (the checker's review runs).\n\
+         #[doc(hidden)]\n\
+         pub fn {SETTER}(switch: u32) {{\n    \
+             let _ = __KATA_SWITCH.set(switch);\n\
+         }}\n\
          #[doc(hidden)]\n\
          pub(crate) fn __kata_mutant() -> u32 {{\n    \
+             if let Some(switch) = __KATA_SWITCH.get() {{\n        \
+                 return *switch;\n    \
+             }}\n    \
              static SWITCH: ::std::sync::OnceLock<u32> = ::std::sync::OnceLock::new();\n    \
              *SWITCH.get_or_init(|| {{\n        \
                  ::std::env::var(\"{SWITCH_ENV}\").ok().and_then(|v| v.parse().ok()).unwrap_or(0)\n    \
              }})\n\
          }}\n"
     )
+}
+
+/// `sources` with the schema's prelude (the switch, never consulted) and nothing else
+/// changed: the review grading builds its reference and the mutants built alone this way,
+/// so that the candidate's test binaries of every variant hold the same switch machinery
+/// (a test that looks for it in its own executable learns nothing).
+pub fn instrument(sources: &Sources) -> Sources {
+    let mut sources = sources.clone();
+    if let Some(bytes) = sources.get_mut(Path::new("src/lib.rs")) {
+        *bytes = with_prelude(&String::from_utf8_lossy(bytes)).into_bytes();
+    }
+    sources
+}
+
+/// A crate root's text with the prelude after its inner attributes.
+fn with_prelude(text: &str) -> String {
+    let at = inner_attributes_end(text);
+    let mut out = String::with_capacity(text.len() + 800);
+    out.push_str(&text[..at]);
+    out.push_str(&prelude());
+    out.push_str(&text[at..]);
+    out
 }
 
 /// Builds the schema of `mutants` (each a name and its sources: the solution with its
@@ -106,13 +148,7 @@ pub fn build(solution: &Sources, mutants: &[(String, Sources)]) -> Schema {
     }
     let lib = Path::new("src/lib.rs");
     if let Some(bytes) = sources.get_mut(lib) {
-        let text = String::from_utf8_lossy(bytes).into_owned();
-        let at = inner_attributes_end(&text);
-        let mut out = String::with_capacity(text.len() + 400);
-        out.push_str(&text[..at]);
-        out.push_str(&prelude());
-        out.push_str(&text[at..]);
-        *bytes = out.into_bytes();
+        *bytes = with_prelude(&String::from_utf8_lossy(bytes)).into_bytes();
     }
     Schema { sources, switches }
 }
@@ -400,6 +436,65 @@ mod tests {
         let schema = build(&solution, &mutants);
         assert!(schema.switches.is_empty());
         assert!(schema.sources.is_empty());
+    }
+
+    /// The prelude compiled and run: the setter wins over the variable, only its first
+    /// call counts, and without either the switch is 0.
+    #[test]
+    fn the_setter_is_write_once_and_wins_over_the_variable() {
+        let dir = std::env::temp_dir().join(format!("kata-schema-prelude-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let main = "fn main() {\n    \
+            let mut args = std::env::args().skip(1);\n    \
+            for value in args.by_ref() {\n        \
+                __kata_set_mutant(value.parse().unwrap());\n    \
+            }\n    \
+            print!(\"{}\", __kata_mutant());\n}\n";
+        let text = with_prelude(&format!("//! A crate.\n{main}"));
+        std::fs::write(dir.join("main.rs"), &text).unwrap();
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let status = std::process::Command::new(rustc)
+            .args(["--edition", "2024", "-o"])
+            .arg(dir.join("prelude"))
+            .arg(dir.join("main.rs"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "{text}");
+        let run = |args: &[&str], env: Option<&str>| {
+            let mut command = std::process::Command::new(dir.join("prelude"));
+            command.args(args).env_remove(SWITCH_ENV);
+            if let Some(value) = env {
+                command.env(SWITCH_ENV, value);
+            }
+            String::from_utf8(command.output().unwrap().stdout).unwrap()
+        };
+        assert_eq!(run(&[], None), "0");
+        assert_eq!(run(&[], Some("4")), "4", "the self-check's variable");
+        assert_eq!(run(&["3"], None), "3");
+        assert_eq!(run(&["3", "0"], None), "3", "a second call changes nothing");
+        assert_eq!(
+            run(&["0"], Some("4")),
+            "0",
+            "the setter wins over the variable"
+        );
+        assert_eq!(run(&[], Some("x")), "0");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn instrumenting_adds_only_the_prelude() {
+        let solution = lib(SOLUTION);
+        let instrumented = instrument(&solution);
+        let text = String::from_utf8(instrumented[Path::new("src/lib.rs")].clone()).unwrap();
+        assert_eq!(text.replacen(&prelude(), "", 1), SOLUTION);
+        assert!(
+            text.contains(&format!("pub fn {SETTER}(switch: u32)")),
+            "{text}"
+        );
+        assert!(syn::parse_file(&text).is_ok(), "{text}");
+        // The schema's crate root holds the very same prelude.
+        let schema = build(&solution, &[mutant("sub", &solution, "a + b", "a - b")]);
+        assert!(self::text(&schema).contains(&prelude()));
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //!   exits 0 or aborts, one that reads the code under test, one that sleeps near the time
 //!   limit, an ignored one) beside two honest tests that catch what they catch: a partly
 //!   good suite, graded once.
+//! - The snooping file: tests that look for the schema's switch (environment,
+//!   `/proc/self/environ`, descriptors, their own executable, the setter) count and
+//!   catch nothing.
 //! - Bad input: no file (exit 2), a file that does not compile (the compiler's error), one
 //!   that reads the code at compile time (refused), an empty one (no tests, 0).
 //! - The wiring: each kata's own hidden tests, submitted as review tests, catch every
@@ -274,6 +277,123 @@ fn tricks_score_nothing_and_honest_tests_score_what_they_catch() {
             assert!(mutant["description"].as_str().unwrap().len() > 20);
         }
     });
+}
+
+/// Tests that try to learn which mutant they run on (schema mutants are one binary, told
+/// apart by a switch): each asserts what it sees on the reference, so it would fail, and
+/// catch every mutant, if the switch showed anywhere a test can look.
+const SNOOPING: &str = r#"
+use event_emitter::EventEmitter;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+
+#[test]
+fn the_switch_in_the_environment() {
+    // What the reference would see if the switch were there: nothing, or 0.
+    for (name, value) in std::env::vars() {
+        if name.contains("MUTANT") {
+            assert_eq!(value, "0", "{name}");
+        }
+        assert!(!name.starts_with("KATA_PROOF"), "{name}={value}");
+    }
+}
+
+#[test]
+fn the_switch_in_the_initial_environment() {
+    let environ = std::fs::read("/proc/self/environ").unwrap();
+    let environ = String::from_utf8_lossy(&environ);
+    for entry in environ.split('\0') {
+        if entry.contains("MUTANT") {
+            assert!(entry.ends_with("=0"), "{entry}");
+        }
+        if let Some(value) = entry.strip_prefix("KATA_PROOF_FDS=") {
+            assert_eq!(value, "3,4,5", "the same announcement on every variant");
+        }
+    }
+}
+
+#[test]
+fn the_switch_on_a_descriptor() {
+    let mut open = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap() {
+        let fd: i32 = entry.unwrap().file_name().to_str().unwrap().parse().unwrap();
+        let target = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap_or_default();
+        open.push(fd);
+        if (3..10).contains(&fd) && target.to_string_lossy().starts_with("pipe:") {
+            // Non-blocking: an empty pipe answers at once.
+            let mut text = String::new();
+            if let Ok(mut pipe) = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(0o4000)
+                .open(format!("/proc/self/fd/{fd}"))
+            {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            assert!(text.is_empty() || text == "0", "fd {fd} holds {text:?}");
+        }
+    }
+    for fd in [3, 4, 5] {
+        let path = format!("/proc/self/fd/{fd}");
+        if let Ok(mut file) = std::fs::OpenOptions::new().read(true).custom_flags(0o4000).open(&path) {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            assert!(text.is_empty() || text == "0", "fd {fd} holds {text:?} (open: {open:?})");
+        }
+    }
+}
+
+#[test]
+fn the_switch_in_its_own_executable() {
+    let exe = std::fs::read("/proc/self/exe").unwrap();
+    let has = |needle: &[u8]| exe.windows(needle.len()).any(|w| w == needle);
+    // Every variant's binary holds the switch machinery; asserting it is missing fails
+    // everywhere (a false alarm), asserting it is there passes everywhere.
+    assert!(has(b"KATA_MUTANT"));
+}
+
+#[test]
+fn calling_the_setter_changes_nothing() {
+    // Too late: the checker's constructor set the switch before main, once for all.
+    event_emitter::__kata_set_mutant(0);
+    let emitter: EventEmitter<&str, ()> = EventEmitter::new();
+    assert!(emitter.try_emit(&"nobody", &()).is_err());
+}
+"#;
+
+/// The switch that selects a schema mutant is out of the tests' reach: snooping tests
+/// pass on the reference (they count) and catch nothing; the setter is write-once.
+#[test]
+fn review_tests_cannot_learn_which_mutant_runs() {
+    Memory::default().run_unless_passed(
+        "review_tests_cannot_learn_which_mutant_runs",
+        &inputs(&["01-event-emitter"]),
+        || {
+            let file = tests_file("snooping", SNOOPING);
+            let report = review("event-emitter", &file, &[]);
+            assert_eq!(report["false_alarms"], 0, "{report:#}");
+            for name in [
+                "the_switch_in_the_environment",
+                "the_switch_in_the_initial_environment",
+                "the_switch_on_a_descriptor",
+                "the_switch_in_its_own_executable",
+            ] {
+                let t = test(&report, name);
+                assert_eq!(t["counts"], true, "{name}: {t:#}");
+                assert!(
+                    t["caught"].as_array().unwrap().is_empty(),
+                    "{name} learned the switch: {t:#}"
+                );
+            }
+            // It catches what the honest check in it catches, on the schema mutant too.
+            let setter = test(&report, "calling_the_setter_changes_nothing");
+            let caught = setter["caught"].as_array().unwrap();
+            assert!(
+                caught.contains(&serde_json::json!("try-emit-swallows-unhandled")),
+                "{setter:#}"
+            );
+            assert_eq!(report["caught"], caught.len(), "{report:#}");
+        },
+    );
 }
 
 /// No file, a file that does not compile, one that reads the code at compile time, and an
