@@ -189,7 +189,34 @@ pub fn read_tests(kata: &Kata, file: &Path) -> Result<String> {
     if bytes.len() > 4 << 20 {
         bail!("{} is larger than 4 MiB", file.display());
     }
-    String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", file.display()))
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{} is not UTF-8 text", file.display()))?;
+    if let Some(word) = forbidden_word(&text) {
+        bail!(
+            "{} is refused: it uses `{word}`. Review tests may not place code or symbols \
+             where the checker's own start-up code lives (`link_section`, `no_mangle`, \
+             `export_name`, assembly): that code proves a pass and picks the mutant a test \
+             runs against. Write plain #[test] functions that use the kata's public API",
+            file.display()
+        );
+    }
+    Ok(text)
+}
+
+/// The first word of `text` that lets a review file run code before `main` or replace a
+/// symbol of the process (a constructor in `.init_array`, an interposed C function, inline
+/// assembly): such code could read the proof's and the switch's descriptors before the
+/// checker's constructor does. Checked on the text, so a comment naming one is refused too.
+fn forbidden_word(text: &str) -> Option<&'static str> {
+    const WORDS: [&str; 6] = [
+        "link_section",
+        "no_mangle",
+        "export_name",
+        "global_asm",
+        "naked_asm",
+        "asm!",
+    ];
+    WORDS.into_iter().find(|word| text.contains(word))
 }
 
 /// One graded variant: the reference or a mutant.
@@ -1064,6 +1091,23 @@ fn weight_note(mutant: &MutantVerdict) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_before_main_or_interposed_symbols_are_refused() {
+        for text in [
+            "#[unsafe(link_section = \".init_array\")]\nstatic S: extern \"C\" fn() = f;",
+            "#[unsafe(no_mangle)]\npub extern \"C\" fn read() {}",
+            "#[unsafe(export_name = \"getenv\")]\nfn g() {}",
+            "std::arch::global_asm!(\"nop\");",
+            "unsafe { std::arch::asm!(\"nop\") }",
+        ] {
+            assert!(forbidden_word(text).is_some(), "{text}");
+        }
+        assert_eq!(
+            forbidden_word("#[test]\nfn plain() { assert_eq!(1 + 1, 2); }\n// an asm-free file"),
+            None
+        );
+    }
 
     #[test]
     fn a_time_out_catches_only_after_a_quick_pass_on_the_reference() {
